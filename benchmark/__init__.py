@@ -1,0 +1,1 @@
+"""Matching strategies, evaluation, harm analysis, reports and the ``itin-bench`` CLI."""

@@ -1,0 +1,120 @@
+"""The ``itin-bench`` command line.
+
+Exit codes: 0 on success, 2 on bad input (config, data files, arguments), 1 on
+an internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from data_gen.errors import InputError
+
+log = logging.getLogger("itin_bench")
+
+
+def _add_generate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("generate", help="generate a synthetic world into a dataset folder")
+    p.add_argument("--config", type=Path, help="scenario TOML file (e.g. configs/smoke.toml)")
+    p.add_argument("--seed", type=int, help="master seed (overrides the scenario's)")
+    p.add_argument("--out", type=Path, help="dataset folder to write")
+    p.add_argument("--force", action="store_true", help="replace an existing dataset folder")
+    p.add_argument("--list-noise", action="store_true", help="list the noise types with their default rates and exit")
+    p.set_defaults(func=_cmd_generate)
+
+
+def _add_perf(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("perf", help="performance benchmarks that print their figures")
+    psub = p.add_subparsers(dest="perf_command", required=True, metavar="BENCHMARK")
+    g = psub.add_parser("generate", help="time the generator on a world of N persons and report peak memory")
+    g.add_argument("--persons", type=int, default=1_000_000, help="world size (default 1,000,000)")
+    g.add_argument("--config", type=Path, default=None, help="scenario to scale (default: configs/default.toml settings)")
+    g.add_argument("--seed", type=int, default=None)
+    g.add_argument("--keep", type=Path, default=None, help="keep the written dataset in this folder")
+    g.set_defaults(func=_cmd_perf_generate)
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from data_gen import generate_world, load_scenario, write_dataset
+
+    if args.list_noise:
+        from data_gen.noise import NOISE_TYPES
+
+        print(f"{'noise type':22} {'family':8} {'irs':>6} {'requests':>8}  columns")
+        for nt in NOISE_TYPES:
+            print(f"{nt.name:22} {nt.family:8} {nt.irs_rate:6.3f} {nt.request_rate:8.3f}  {', '.join(nt.columns)}")
+        return 0
+    if args.config is None or args.out is None:
+        raise InputError("generate: --config and --out are required")
+    if args.seed is not None and args.seed < 0:
+        raise InputError(f"--seed {args.seed}: must be a non-negative integer")
+    scenario = load_scenario(args.config)
+    _check_out(args.out, args.force)
+    started = time.perf_counter()
+    world = generate_world(scenario, seed=args.seed)
+    write_dataset(world, args.out, force=args.force)
+    t = world.tables
+    print(
+        f"generated {scenario.name} (seed {world.scenario.seed}) in {time.perf_counter() - started:.1f} s: "
+        f"{len(t['persons']):,} persons, {len(t['households']):,} households, "
+        f"{len(t['irs_filers']):,} IRS records, {len(t['requests']):,} requests, "
+        f"{len(t['truth']):,} true pairs, {len(world.noise_log):,} noised cells"
+    )
+    print(f"dataset: {args.out}")
+    return 0
+
+
+def _check_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(f"--out {out}: folder exists and is not empty (use --force to replace it)")
+
+
+def _cmd_perf_generate(args: argparse.Namespace) -> int:
+    from benchmark.perf import perf_generate
+
+    return perf_generate(persons=args.persons, config=args.config, seed=args.seed, keep=args.keep)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``itin-bench``."""
+    parser = argparse.ArgumentParser(
+        prog="itin-bench",
+        description="Record-linkage accuracy benchmark for tax-record / enforcement-list matching.",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print warnings and the summary")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_generate(sub)
+    _add_perf(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``itin-bench`` with ``argv`` and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"itin-bench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("itin-bench: interrupted; nothing was half-written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last-resort handler for the exit code contract
+        if args.debug:
+            raise
+        print(f"itin-bench: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

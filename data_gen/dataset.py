@@ -1,0 +1,148 @@
+"""Write and read a dataset folder: Parquet tables, noise log and manifest.
+
+A folder is written to a temporary sibling and moved into place only when
+complete, so an interrupted or failed write never leaves a half-written
+dataset and never damages the one already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from data_gen.errors import InputError
+from data_gen.world import World
+
+TABLES = (
+    "persons", "households", "addresses", "address_history", "irs_filers", "irs_dependents",
+    "requests", "request_truth", "truth",
+)
+PACKAGES = ("numpy", "pandas", "pyarrow", "faker", "zipcodes", "nicknames", "itin-bench")
+FORMAT_VERSION = 1
+
+
+def content_hash(df: pd.DataFrame) -> str:
+    """SHA-256 of a table's contents (column names, dtypes and values, not the file bytes)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([[c, str(t)] for c, t in df.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the generated data."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _to_arrow(df: pd.DataFrame) -> pa.Table:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    # dates of birth and move dates are calendar dates
+    fields = [
+        pa.field(f.name, pa.date32()) if pa.types.is_timestamp(f.type) else f for f in table.schema
+    ]
+    return table.cast(pa.schema(fields))
+
+
+def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path:
+    """Write ``world`` to the dataset folder ``out``.
+
+    Parameters
+    ----------
+    world : World
+        Output of :func:`data_gen.world.generate_world`.
+    out : str or Path
+        Destination folder.  It must not exist (or be empty) unless ``force``.
+    force : bool
+        Replace an existing dataset folder.  The old folder is only removed
+        after the new one is complete.
+
+    Returns
+    -------
+    Path
+        The written folder.
+
+    Raises
+    ------
+    InputError
+        If ``out`` exists, is not empty and ``force`` is false, or is a file.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(f"{out}: folder exists and is not empty (use --force to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        manifest_tables = {}
+        for name in TABLES:
+            df = world.tables[name]
+            pq.write_table(_to_arrow(df), tmp / f"{name}.parquet", compression="zstd")
+            manifest_tables[name] = {"rows": len(df), "content_sha256": content_hash(df)}
+        log = world.noise_log
+        pq.write_table(_to_arrow(log.astype({"old": "object", "new": "object"})), tmp / "noise_log.parquet", compression="zstd")
+        manifest_tables["noise_log"] = {"rows": len(log), "content_sha256": content_hash(log)}
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "scenario": world.scenario.name,
+            "seed": world.scenario.seed,
+            "config_sha256": world.scenario.config_hash(),
+            "config": world.scenario.to_dict(),
+            "packages": package_versions(),
+            "tables": manifest_tables,
+            "timings_seconds": {k: round(v, 3) for k, v in world.timings.items()},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            trash = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(trash)
+            tmp.rename(out)
+            shutil.rmtree(trash)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def read_manifest(folder: str | Path) -> dict:
+    """Read a dataset folder's manifest.
+
+    Raises
+    ------
+    InputError
+        If the folder or its manifest is missing or unreadable.
+    """
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        raise InputError(f"{folder}: not a dataset folder (no manifest.json)")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: unreadable manifest ({exc})") from None
+
+
+def read_table(folder: str | Path, name: str) -> pd.DataFrame:
+    """Read one table of a dataset folder as a DataFrame."""
+    path = Path(folder) / f"{name}.parquet"
+    if not path.is_file():
+        raise InputError(f"{folder}: table {name}.parquet is missing")
+    return pq.read_table(path).to_pandas()

@@ -1,0 +1,255 @@
+"""The enforcement request list: who is requested, and what the file says about them.
+
+Requests are drawn from people with final removal orders, mixing people who
+filed a return and people who never did (any match for those is a false
+positive by construction).  The list's composition (share carrying a TIN,
+share of those TINs borrowed, address kinds) is allocated exactly, so the
+realised shares equal the configured ones up to rounding; cell-level noise is
+then applied with the request-side rates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from data_gen.config import ADDRESS_KINDS, JUNK_FORMS, Scenario
+from data_gen.errors import ConfigError
+from data_gen.noise import ADDRESS_COLUMNS, apply_noise
+from data_gen.rng import substream
+
+JUNK_TEXT = {
+    "failed_to_provide_zip": "FAILED TO PROVIDE {zip}",
+    "unknown_address_zip": "UNKNOWN ADDRESS {zip}",
+    "unknown_address": "UNKNOWN ADDRESS",
+    "na_na": "NA NA",
+}
+
+
+def exact_counts(n: int, shares: dict[str, float]) -> dict[str, int]:
+    """Split ``n`` into integer counts proportional to ``shares`` (largest remainder).
+
+    Examples
+    --------
+    >>> exact_counts(10, {"a": 0.55, "b": 0.45})
+    {'a': 6, 'b': 4}
+    """
+    raw = {k: n * v for k, v in shares.items()}
+    counts = {k: int(np.floor(v)) for k, v in raw.items()}
+    rest = n - sum(counts.values())
+    for k in sorted(raw, key=lambda k: (-(raw[k] - counts[k]), k))[:rest]:
+        counts[k] += 1
+    return counts
+
+
+def _assign(rng: np.random.Generator, n: int, counts: dict[str, int]) -> np.ndarray:
+    labels = np.concatenate([np.full(c, k, dtype=object) for k, c in counts.items()]) if n else np.array([], dtype=object)
+    return labels[rng.permutation(n)]
+
+
+def request_list(
+    scenario: Scenario,
+    persons: pd.DataFrame,
+    addresses: pd.DataFrame,
+    history: pd.DataFrame,
+    zips_table: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Draw the request list and noise it.
+
+    Returns
+    -------
+    requests : DataFrame
+        request_id, person_id, first_name, last_name, dob, address (one line),
+        house_number, street, unit, city, state, zip, tin.
+    request_truth : DataFrame
+        Ground truth about each request's construction: person_filed,
+        tin_source (none/own/borrowed), tin_owner_person_id, address_kind,
+        junk_form, true_address_id.
+    noise_log : DataFrame
+        Changed cells.
+    """
+    rc, seed = scenario.requests, scenario.seed
+    rng = substream(seed, "requests", "draw")
+    pool = persons[persons["has_final_order"]]
+    filed = pool[pool["is_filer"]]["person_id"].to_numpy()
+    never = pool[~pool["is_filer"]]["person_id"].to_numpy()
+    s = rc.never_filed_share
+    cap_f = len(filed) / (1 - s) if s < 1 else np.inf
+    cap_n = len(never) / s if s > 0 else np.inf
+    n = int(np.floor(min(cap_f, cap_n) * rc.fraction_of_final_orders))
+    n_never = exact_counts(n, {"never": s, "filed": 1 - s})["never"]
+    chosen = np.concatenate(
+        [rng.choice(never, size=n_never, replace=False), rng.choice(filed, size=n - n_never, replace=False)]
+    )
+    chosen = chosen[rng.permutation(n)]
+    p = persons.set_index("person_id").loc[chosen].reset_index()
+
+    tin_source, tin, tin_owner = _tins(scenario, rng, p, persons)
+    kind, junk_form, addr_id = _addresses(scenario, rng, p, history)
+
+    addr = addresses.set_index("address_id").reindex(addr_id)
+    parts = {c: addr[c].to_numpy(dtype=object, na_value=None) for c in ADDRESS_COLUMNS}
+    zip_known = np.array([f.endswith("_zip") for f in junk_form.astype(str)])
+    current_zip = addresses["zip"].to_numpy(dtype=object)[
+        history[history["sequence"] == 0].set_index("household_id")["address_id"].reindex(p["household_id"]).to_numpy()
+    ]
+    detention = _detention_facilities(scenario, zips_table)
+    fac = rng.integers(len(detention), size=n)
+    for c in ADDRESS_COLUMNS:
+        col = parts[c]
+        col[kind == "junk"] = None
+        col[kind == "detention"] = None
+        if c == "zip":
+            col[(kind == "junk") & zip_known] = current_zip[(kind == "junk") & zip_known]
+        if c in ("city", "state", "zip"):
+            col[kind == "detention"] = detention[c].to_numpy(dtype=object)[fac][kind == "detention"]
+
+    hisp_double = p["middle_name"].notna().to_numpy() & (p["origin"] == "hispanic").to_numpy()
+    given = p["given_name"].to_numpy(dtype=object)
+    middle = p["middle_name"].to_numpy(dtype=object, na_value=None)
+    pat = p["surname_paternal"].to_numpy(dtype=object)
+    mat = p["surname_maternal"].to_numpy(dtype=object, na_value=None)
+    raw = pd.DataFrame(
+        {
+            "request_id": np.arange(n, dtype=np.int64),
+            "person_id": p["person_id"].to_numpy(),
+            # encounter records hold the full given names and both surnames
+            "first_name": np.array([f"{g} {m}" if d else g for g, m, d in zip(given, middle, hisp_double)], dtype=object),
+            "last_name": np.array([a if b is None else f"{a} {b}" for a, b in zip(pat, mat)], dtype=object),
+            "dob": p["dob"].to_numpy(),
+            **parts,
+            "tin": tin,
+        }
+    )
+    rates = dict(_request_rates(scenario))
+    noised, log = apply_noise(
+        raw, table_name="requests", key="request_id", rates=rates, seed=seed,
+        origin=p["origin"].to_numpy(dtype=object),
+    )
+    line = _address_lines(noised, kind, junk_form, detention["name"].to_numpy(dtype=object)[fac])
+    noised.insert(noised.columns.get_loc("house_number"), "address", line)
+    truth = pd.DataFrame(
+        {
+            "request_id": noised["request_id"].to_numpy(),
+            "person_id": noised["person_id"].to_numpy(),
+            "person_filed": p["is_filer"].to_numpy(),
+            "tin_source": tin_source,
+            "tin_owner_person_id": tin_owner,
+            "address_kind": kind,
+            "junk_form": junk_form,
+            "true_address_id": np.where(np.isin(kind, ["current", "outdated"]), addr_id, -1),
+        }
+    )
+    return noised, truth, log
+
+
+def _request_rates(scenario: Scenario) -> dict[str, float]:
+    from data_gen.config import resolved_noise_rates
+
+    return resolved_noise_rates(scenario, "requests")
+
+
+def _tins(
+    scenario: Scenario, rng: np.random.Generator, p: pd.DataFrame, persons: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rc = scenario.requests
+    n = len(p)
+    n_tin = exact_counts(n, {"tin": rc.tin_share, "none": 1 - rc.tin_share})["tin"]
+    n_borrowed = exact_counts(n_tin, {"b": rc.borrowed_tin_share, "o": 1 - rc.borrowed_tin_share})["b"]
+    n_own = n_tin - n_borrowed
+    own_tin = np.where(p["itin"].notna(), p["itin"], p["ssn"]).astype(object)
+    has_own = p["itin"].notna().to_numpy() | p["ssn"].notna().to_numpy()
+    eligible = np.flatnonzero(has_own)
+    if len(eligible) < n_own:
+        raise ConfigError(
+            f"requests.tin_share: {rc.tin_share} × (1 - borrowed_tin_share) needs {n_own} requested people "
+            f"holding a TIN, but only {len(eligible)} of {n} do"
+        )
+    own_idx = rng.choice(eligible, size=n_own, replace=False)
+    rest = np.setdiff1d(np.arange(n), own_idx)
+    borrow_idx = rng.choice(rest, size=n_borrowed, replace=False)
+    source = np.full(n, "none", dtype=object)
+    source[own_idx] = "own"
+    source[borrow_idx] = "borrowed"
+    tin = np.full(n, None, dtype=object)
+    tin[own_idx] = own_tin[own_idx]
+    owner = np.full(n, -1, dtype=np.int64)
+    owner[own_idx] = p["person_id"].to_numpy()[own_idx]
+
+    # borrowed numbers: a household member's, else a stranger's SSN
+    all_tin = np.where(persons["ssn"].notna(), persons["ssn"], persons["itin"]).astype(object)
+    has_tin = persons["ssn"].notna().to_numpy() | persons["itin"].notna().to_numpy()
+    hid = persons["household_id"].to_numpy()
+    ssn_holders = np.flatnonzero(persons["ssn"].notna().to_numpy())
+    hh_start = np.searchsorted(hid, p["household_id"].to_numpy()[borrow_idx], side="left")
+    hh_end = np.searchsorted(hid, p["household_id"].to_numpy()[borrow_idx], side="right")
+    from_household = rng.random(n_borrowed) < rc.borrowed_from_household_share
+    for j, i in enumerate(borrow_idx):
+        me = int(p["person_id"].iat[i])
+        members = [m for m in range(hh_start[j], hh_end[j]) if m != me and has_tin[m]]
+        if from_household[j] and members:
+            lender = members[int(rng.integers(len(members)))]
+        else:
+            lender = int(ssn_holders[rng.integers(len(ssn_holders))])
+            while lender == me:
+                lender = int(ssn_holders[rng.integers(len(ssn_holders))])
+        tin[i] = all_tin[lender]
+        owner[i] = lender
+    return source, tin, owner
+
+
+def _addresses(
+    scenario: Scenario, rng: np.random.Generator, p: pd.DataFrame, history: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rc = scenario.requests
+    n = len(p)
+    kind = _assign(rng, n, exact_counts(n, {k: rc.address_kinds[k] for k in ADDRESS_KINDS}))
+    forms = list(JUNK_FORMS)
+    fw = np.array([rc.junk_forms[f] for f in forms])
+    junk_form = np.where(kind == "junk", np.array(forms, dtype=object)[rng.choice(len(forms), size=n, p=fw / fw.sum())], None)
+
+    h = history.set_index(["household_id", "sequence"])["address_id"]
+    hid = p["household_id"].to_numpy()
+    n_prev = history.groupby("household_id")["sequence"].max().reindex(hid).to_numpy()
+    older = rng.random(n) >= rc.most_recent_previous_share
+    seq = np.where(older & (n_prev >= 2), 2 + (rng.random(n) * np.maximum(n_prev - 1, 1)).astype(np.int64), 1)
+    seq = np.minimum(seq, n_prev)
+    seq = np.where(kind == "outdated", seq, 0)
+    addr_id = h.reindex(pd.MultiIndex.from_arrays([hid, seq])).to_numpy().astype(np.int64)
+    addr_id = np.where(np.isin(kind, ["current", "outdated"]), addr_id, -1)
+    return kind, junk_form, addr_id
+
+
+def _detention_facilities(scenario: Scenario, zips_table: pd.DataFrame) -> pd.DataFrame:
+    """A few synthetic detention facilities in the world's ZIP codes (no street address)."""
+    rng = substream(scenario.seed, "requests", "detention")
+    k = max(3, len(zips_table) // 15)
+    rows = zips_table.iloc[rng.choice(len(zips_table), size=min(k, len(zips_table)), replace=False)]
+    names = [
+        f"{county.replace(' COUNTY', '')} COUNTY DETENTION CENTER" if county and i % 2 else f"{city} PROCESSING CENTER"
+        for i, (city, county) in enumerate(zip(rows["city"], rows["county"]))
+    ]
+    return pd.DataFrame(
+        {"name": names, "city": rows["city"].to_numpy(), "state": rows["state"].to_numpy(), "zip": rows["zip"].to_numpy()}
+    )
+
+
+def _address_lines(df: pd.DataFrame, kind: np.ndarray, junk_form: np.ndarray, facility: np.ndarray) -> np.ndarray:
+    """Compose the one-line address an enforcement file holds, from the (noised) parts."""
+    cols = {c: df[c].to_numpy(dtype=object, na_value=None) for c in ADDRESS_COLUMNS}
+    out = np.empty(len(df), dtype=object)
+    for i in range(len(df)):
+        hn, st, un, ci, sa, zp = (cols[c][i] for c in ADDRESS_COLUMNS)
+        k = kind[i]
+        if k == "junk":
+            text = JUNK_TEXT[junk_form[i]]
+            out[i] = text.format(zip=zp) if "{zip}" in text and zp else text.replace(" {zip}", "")
+        elif k == "detention":
+            tail = " ".join(x for x in (sa, zp) if x)
+            out[i] = ", ".join(x for x in (facility[i], ci, tail) if x) if any((ci, sa, zp)) else None
+        else:
+            street = " ".join(x for x in (hn, st, un) if x)
+            tail = " ".join(x for x in (sa, zp) if x)
+            parts = [x for x in (street, ci, tail) if x]
+            out[i] = ", ".join(parts) if parts else None
+    return out
