@@ -23,30 +23,46 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="master seed (overrides the scenario's)")
     p.add_argument("--out", type=Path, help="dataset folder to write")
     p.add_argument("--force", action="store_true", help="replace an existing dataset folder")
-    p.add_argument("--list-noise", action="store_true", help="list the noise types with their default rates and exit")
+    p.add_argument(
+        "--list-noise",
+        action="store_true",
+        help="list the noise types with their default rates and exit",
+    )
     p.set_defaults(func=_cmd_generate)
 
 
 def _add_perf(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("perf", help="performance benchmarks that print their figures")
     psub = p.add_subparsers(dest="perf_command", required=True, metavar="BENCHMARK")
-    g = psub.add_parser("generate", help="time the generator on a world of N persons and report peak memory")
+    g = psub.add_parser(
+        "generate", help="time the generator on a world of N persons and report peak memory"
+    )
     g.add_argument("--persons", type=int, default=1_000_000, help="world size (default 1,000,000)")
-    g.add_argument("--config", type=Path, default=None, help="scenario to scale (default: configs/default.toml settings)")
+    g.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="scenario to scale (default: configs/default.toml settings)",
+    )
     g.add_argument("--seed", type=int, default=None)
-    g.add_argument("--keep", type=Path, default=None, help="keep the written dataset in this folder")
+    g.add_argument(
+        "--keep", type=Path, default=None, help="keep the written dataset in this folder"
+    )
     g.set_defaults(func=_cmd_perf_generate)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from data_gen import generate_world, load_scenario, write_dataset
+    from data_gen.realism import realism_summary
 
     if args.list_noise:
         from data_gen.noise import NOISE_TYPES
 
         print(f"{'noise type':22} {'family':8} {'irs':>6} {'requests':>8}  columns")
         for nt in NOISE_TYPES:
-            print(f"{nt.name:22} {nt.family:8} {nt.irs_rate:6.3f} {nt.request_rate:8.3f}  {', '.join(nt.columns)}")
+            print(
+                f"{nt.name:22} {nt.family:8} {nt.irs_rate:6.3f} {nt.request_rate:8.3f}  {', '.join(nt.columns)}"
+            )
         return 0
     if args.config is None or args.out is None:
         raise InputError("generate: --config and --out are required")
@@ -64,7 +80,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         f"{len(t['irs_filers']):,} IRS records, {len(t['requests']):,} requests, "
         f"{len(t['truth']):,} true pairs, {len(world.noise_log):,} noised cells"
     )
-    print(f"dataset: {args.out}")
+    req = realism_summary(t)["request_list"]
+    print(
+        f"request list: {req['tin_share']:.1%} with a TIN ({req['borrowed_tin_share']:.1%} of them borrowed), "
+        f"{req['never_filed_share']:.1%} never filed, {req['address_outdated_share']:.1%} outdated and "
+        f"{req['address_junk_share']:.1%} junk addresses"
+    )
+    print(f"dataset: {args.out} (manifest.json lists every table with its content hash)")
     return 0
 
 
@@ -87,8 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="itin-bench",
         description="Record-linkage accuracy benchmark for tax-record / enforcement-list matching.",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="only print warnings and the summary")
-    parser.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="only print warnings and the summary"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of internal errors"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_generate(sub)
     _add_perf(sub)

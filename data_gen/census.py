@@ -71,7 +71,9 @@ def first_name_table() -> pd.DataFrame:
 def surname_sampler(origin: str) -> Sampler:
     """Surnames weighted by count × share of ``origin`` among the name's bearers."""
     t = surname_table()
-    return Sampler.from_weights(t["name"].to_numpy(), t["count"].to_numpy() * t[NAME_COLUMN[origin]].to_numpy())
+    return Sampler.from_weights(
+        t["name"].to_numpy(), t["count"].to_numpy() * t[NAME_COLUMN[origin]].to_numpy()
+    )
 
 
 @lru_cache(maxsize=None)
@@ -96,7 +98,9 @@ def zip_table() -> pd.DataFrame:
         ],
         columns=["zip", "city", "state", "county"],
     )
-    shares = _read("zcta2010_share_of_group.csv.gz", dtype={"zcta5": str}).rename(columns={"zcta5": "zip"})
+    shares = _read("zcta2010_share_of_group.csv.gz", dtype={"zcta5": str}).rename(
+        columns={"zcta5": "zip"}
+    )
     for group in GROUP_TOTALS_2010:
         shares[group] = pd.to_numeric(shares[group], errors="coerce").fillna(0.0)
     out = shares.merge(z, on="zip", how="inner")

@@ -49,40 +49,87 @@ def _f(default: Any, check: str, doc: str, **extra: Any) -> Any:
 class WorldConfig:
     """Size, dates and geography of the synthetic world."""
 
-    persons: int = _f(200_000, "count", "number of people in the world (whole households; last one truncated)")
+    persons: int = _f(
+        200_000, "count", "number of people in the world (whole households; last one truncated)"
+    )
     n_zips: int = _f(120, "positive_int", "number of real ZIP codes the world occupies")
     zip_selection_group: str = _f(
-        "hispanic", "choice", "Census group whose share per ZCTA picks the ZIP codes (ITIN filers live where this group lives)",
+        "hispanic",
+        "choice",
+        "Census group whose share per ZCTA picks the ZIP codes (ITIN filers live where this group lives)",
         choices=ORIGINS,
     )
-    reference_date: str = _f("2025-06-27", "date", "date of the enforcement request file (facts.md: June 27, 2025 request)")
-    filing_date: str = _f("2025-04-15", "date", "filing date of the latest tax return; the IRS holds the address as of this date")
+    reference_date: str = _f(
+        "2025-06-27",
+        "date",
+        "date of the enforcement request file (facts.md: June 27, 2025 request)",
+    )
+    filing_date: str = _f(
+        "2025-04-15",
+        "date",
+        "filing date of the latest tax return; the IRS holds the address as of this date",
+    )
 
 
 @dataclass(frozen=True)
 class HousingConfig:
     """Housing stock: building types, tenure and occupancy."""
 
-    occupancy: float = _f(0.92, "probability", "share of housing units occupied (assumption; ACS vacancy is about 10%)")
+    occupancy: float = _f(
+        0.92,
+        "probability",
+        "share of housing units occupied (assumption; ACS vacancy is about 10%)",
+    )
     renter_share_noncitizen: float = _f(
         0.70, "probability", "renter share of households with a non-citizen adult (assumption)"
     )
-    renter_share_citizen: float = _f(0.38, "probability", "renter share of other households (assumption; ACS about 35%)")
-    large_complex_share_of_renters: float = _f(
-        0.45, "probability", "renters living in large complexes (50-300 units) rather than small multi-unit buildings (assumption)"
+    renter_share_citizen: float = _f(
+        0.38, "probability", "renter share of other households (assumption; ACS about 35%)"
     )
-    small_building_max_units: int = _f(9, "positive_int", "largest small multi-unit building (units)")
+    large_complex_share_of_renters: float = _f(
+        0.45,
+        "probability",
+        "renters living in large complexes (50-300 units) rather than small multi-unit buildings (assumption)",
+    )
+    small_building_max_units: int = _f(
+        9, "positive_int", "largest small multi-unit building (units)"
+    )
     large_complex_min_units: int = _f(50, "positive_int", "smallest large complex (units)")
     large_complex_max_units: int = _f(300, "positive_int", "largest large complex (units)")
-    households_per_street: int = _f(30, "positive_int", "average occupied units per street, sizing each ZIP's street pool (assumption)")
+    households_per_street: int = _f(
+        30,
+        "positive_int",
+        "average occupied units per street, sizing each ZIP's street pool (assumption)",
+    )
 
 
 _TYPE_SHARES = {
     # assumption, shaped after ACS household-type tables: immigrant-origin households
     # are larger, more often families with children, extended, or unrelated adults.
-    "hispanic": {"single": 0.14, "couple": 0.14, "couple_children": 0.38, "single_parent": 0.12, "extended": 0.13, "roommates": 0.09},
-    "api": {"single": 0.20, "couple": 0.22, "couple_children": 0.33, "single_parent": 0.06, "extended": 0.11, "roommates": 0.08},
-    "other": {"single": 0.30, "couple": 0.28, "couple_children": 0.20, "single_parent": 0.10, "extended": 0.05, "roommates": 0.07},
+    "hispanic": {
+        "single": 0.14,
+        "couple": 0.14,
+        "couple_children": 0.38,
+        "single_parent": 0.12,
+        "extended": 0.13,
+        "roommates": 0.09,
+    },
+    "api": {
+        "single": 0.20,
+        "couple": 0.22,
+        "couple_children": 0.33,
+        "single_parent": 0.06,
+        "extended": 0.11,
+        "roommates": 0.08,
+    },
+    "other": {
+        "single": 0.30,
+        "couple": 0.28,
+        "couple_children": 0.20,
+        "single_parent": 0.10,
+        "extended": 0.05,
+        "roommates": 0.07,
+    },
 }
 
 
@@ -91,30 +138,83 @@ class HouseholdConfig:
     """Household composition and naming conventions."""
 
     type_shares: dict = _f(
-        _TYPE_SHARES, "distributions", "household type shares by origin class (hispanic, api, other); assumption after ACS",
-        choices=HOUSEHOLD_TYPES, keys=("hispanic", "api", "other"),
+        _TYPE_SHARES,
+        "distributions",
+        "household type shares by origin class (hispanic, api, other); assumption after ACS",
+        choices=HOUSEHOLD_TYPES,
+        keys=("hispanic", "api", "other"),
     )
-    mean_extra_children: float = _f(0.9, "nonnegative", "children beyond the first in families with children: Poisson mean (assumption)")
+    mean_extra_children: float = _f(
+        0.9,
+        "nonnegative",
+        "children beyond the first in families with children: Poisson mean (assumption)",
+    )
     second_given_name_share_hispanic: float = _f(
-        0.45, "probability", "Hispanic people with two given names, e.g. Jose Luis (assumption; generators.md §4 row 6)"
+        0.45,
+        "probability",
+        "Hispanic people with two given names, e.g. Jose Luis (assumption; generators.md §4 row 6)",
     )
-    middle_name_share_other: float = _f(0.60, "probability", "other people with a middle name (assumption)")
-    shared_surname_share: float = _f(0.75, "probability", "non-Hispanic spouses who share the head's surname (assumption)")
-    junior_share: float = _f(0.08, "probability", "sons given their father's first name (assumption)")
+    middle_name_share_other: float = _f(
+        0.60, "probability", "other people with a middle name (assumption)"
+    )
+    shared_surname_share: float = _f(
+        0.75, "probability", "non-Hispanic spouses who share the head's surname (assumption)"
+    )
+    junior_share: float = _f(
+        0.08, "probability", "sons given their father's first name (assumption)"
+    )
     native_spelling_share: float = _f(
-        0.70, "probability", "Hispanic and Vietnamese-origin people whose true name carries accents (Muñoz, Nguyễn) (assumption)"
+        0.70,
+        "probability",
+        "Hispanic and Vietnamese-origin people whose true name carries accents (Muñoz, Nguyễn) (assumption)",
     )
 
 
 _ADULT_STATUS = {
     # assumption, shaped after Pew 2023 (14M unauthorized, about three quarters from
     # Latin America) and ACS nativity: shares among adults of each origin group.
-    "hispanic": {"us_born": 0.42, "naturalized": 0.14, "lpr": 0.14, "temporary": 0.04, "undocumented": 0.26},
-    "api": {"us_born": 0.30, "naturalized": 0.36, "lpr": 0.17, "temporary": 0.09, "undocumented": 0.08},
-    "white": {"us_born": 0.93, "naturalized": 0.04, "lpr": 0.015, "temporary": 0.01, "undocumented": 0.005},
-    "black": {"us_born": 0.86, "naturalized": 0.07, "lpr": 0.03, "temporary": 0.01, "undocumented": 0.03},
-    "native": {"us_born": 0.97, "naturalized": 0.015, "lpr": 0.005, "temporary": 0.005, "undocumented": 0.005},
-    "multiple": {"us_born": 0.90, "naturalized": 0.05, "lpr": 0.02, "temporary": 0.01, "undocumented": 0.02},
+    "hispanic": {
+        "us_born": 0.42,
+        "naturalized": 0.14,
+        "lpr": 0.14,
+        "temporary": 0.04,
+        "undocumented": 0.26,
+    },
+    "api": {
+        "us_born": 0.30,
+        "naturalized": 0.36,
+        "lpr": 0.17,
+        "temporary": 0.09,
+        "undocumented": 0.08,
+    },
+    "white": {
+        "us_born": 0.93,
+        "naturalized": 0.04,
+        "lpr": 0.015,
+        "temporary": 0.01,
+        "undocumented": 0.005,
+    },
+    "black": {
+        "us_born": 0.86,
+        "naturalized": 0.07,
+        "lpr": 0.03,
+        "temporary": 0.01,
+        "undocumented": 0.03,
+    },
+    "native": {
+        "us_born": 0.97,
+        "naturalized": 0.015,
+        "lpr": 0.005,
+        "temporary": 0.005,
+        "undocumented": 0.005,
+    },
+    "multiple": {
+        "us_born": 0.90,
+        "naturalized": 0.05,
+        "lpr": 0.02,
+        "temporary": 0.01,
+        "undocumented": 0.02,
+    },
 }
 
 
@@ -123,17 +223,24 @@ class StatusConfig:
     """Immigration status and final removal orders."""
 
     adult_status: dict = _f(
-        _ADULT_STATUS, "distributions", "status shares among adults by origin (assumption after Pew 2023 and ACS)",
-        choices=STATUSES, keys=ORIGINS,
+        _ADULT_STATUS,
+        "distributions",
+        "status shares among adults by origin (assumption after Pew 2023 and ACS)",
+        choices=STATUSES,
+        keys=ORIGINS,
     )
-    spouse_same_status_share: float = _f(0.60, "probability", "spouses sharing the head's status (assumption)")
+    spouse_same_status_share: float = _f(
+        0.60, "probability", "spouses sharing the head's status (assumption)"
+    )
     child_us_born_share: float = _f(
-        0.82, "probability",
+        0.82,
+        "probability",
         "children of non-citizen parents who are US-born citizens (facts.md §3: MPI 79%, Urban/MPI 85%)",
     )
     final_order_rate: dict = _f(
         {"us_born": 0.0, "naturalized": 0.0, "lpr": 0.005, "temporary": 0.03, "undocumented": 0.20},
-        "rates", "adults with a final removal order, by status (assumption; about 1.4M final orders among 11-14M unauthorized, raised so small worlds yield a request list)",
+        "rates",
+        "adults with a final removal order, by status (assumption; about 1.4M final orders among 11-14M unauthorized, raised so small worlds yield a request list)",
         keys=STATUSES,
     )
 
@@ -143,16 +250,32 @@ class FilingConfig:
     """Who files a tax return and with which TIN."""
 
     filing_rate: dict = _f(
-        {"us_born": 0.85, "naturalized": 0.85, "lpr": 0.80, "temporary": 0.60, "undocumented": 0.50},
+        {
+            "us_born": 0.85,
+            "naturalized": 0.85,
+            "lpr": 0.80,
+            "temporary": 0.60,
+            "undocumented": 0.50,
+        },
         "rates",
         "adults filing a return, by status (undocumented: facts.md §2, 50-75% of households file; others assumption)",
         keys=STATUSES,
     )
-    joint_filing_share: float = _f(0.85, "probability", "filing couples who file jointly (assumption)")
-    dependent_claim_share: float = _f(0.90, "probability", "children claimed as dependents on a filing parent's return (assumption)")
-    temporary_ssn_share: float = _f(0.60, "probability", "temporary residents with a work-authorised SSN (assumption)")
+    joint_filing_share: float = _f(
+        0.85, "probability", "filing couples who file jointly (assumption)"
+    )
+    dependent_claim_share: float = _f(
+        0.90,
+        "probability",
+        "children claimed as dependents on a filing parent's return (assumption)",
+    )
+    temporary_ssn_share: float = _f(
+        0.60, "probability", "temporary residents with a work-authorised SSN (assumption)"
+    )
     itin_nonfiler_share: float = _f(
-        0.30, "probability", "undocumented non-filers who still hold an ITIN from earlier filing (assumption; facts.md §2: 26M issued, 5.8M active)"
+        0.30,
+        "probability",
+        "undocumented non-filers who still hold an ITIN from earlier filing (assumption; facts.md §2: 26M issued, 5.8M active)",
     )
 
 
@@ -160,11 +283,27 @@ class FilingConfig:
 class MovesConfig:
     """Residential moves and address histories."""
 
-    annual_move_rate_owner: float = _f(0.05, "probability", "yearly move rate of owners (assumption; facts.md: 9.3% of all people moved in 2020)")
-    annual_move_rate_renter: float = _f(0.16, "probability", "yearly move rate of renters (assumption; renters move about 3x as often)")
-    same_zip_share: float = _f(0.50, "probability", "moves within the same ZIP (assumption; 56-59% of moves stay in the county, CPS)")
+    annual_move_rate_owner: float = _f(
+        0.05,
+        "probability",
+        "yearly move rate of owners (assumption; facts.md: 9.3% of all people moved in 2020)",
+    )
+    annual_move_rate_renter: float = _f(
+        0.16,
+        "probability",
+        "yearly move rate of renters (assumption; renters move about 3x as often)",
+    )
+    same_zip_share: float = _f(
+        0.50,
+        "probability",
+        "moves within the same ZIP (assumption; 56-59% of moves stay in the county, CPS)",
+    )
     max_previous_addresses: int = _f(3, "positive_int", "previous addresses kept per household")
-    max_years_at_address: float = _f(15.0, "nonnegative", "longest stay drawn at one address, in years (assumption; keeps histories within a working life)")
+    max_years_at_address: float = _f(
+        15.0,
+        "nonnegative",
+        "longest stay drawn at one address, in years (assumption; keeps histories within a working life)",
+    )
 
 
 @dataclass(frozen=True)
@@ -172,12 +311,30 @@ class RequestConfig:
     """Composition of the enforcement request list."""
 
     fraction_of_final_orders: float = _f(
-        1.0, "probability", "share of the largest list the never-filed share allows that is drawn (people with final orders)"
+        1.0,
+        "probability",
+        "share of the largest list the never-filed share allows that is drawn (people with final orders)",
     )
-    never_filed_share: float = _f(0.50, "probability", "requests for people who never filed (assumption; calibrated in irs_ice_2025)")
-    tin_share: float = _f(0.30, "probability", "requests carrying an SSN or ITIN (assumption; facts.md: 'SSN/ITIN for some records')")
-    borrowed_tin_share: float = _f(0.15, "probability", "TIN-carrying requests whose number belongs to someone else (assumption)")
-    borrowed_from_household_share: float = _f(0.50, "probability", "borrowed numbers taken from a household member rather than a stranger (assumption)")
+    never_filed_share: float = _f(
+        0.50,
+        "probability",
+        "requests for people who never filed (assumption; calibrated in irs_ice_2025)",
+    )
+    tin_share: float = _f(
+        0.30,
+        "probability",
+        "requests carrying an SSN or ITIN (assumption; facts.md: 'SSN/ITIN for some records')",
+    )
+    borrowed_tin_share: float = _f(
+        0.15,
+        "probability",
+        "TIN-carrying requests whose number belongs to someone else (assumption)",
+    )
+    borrowed_from_household_share: float = _f(
+        0.50,
+        "probability",
+        "borrowed numbers taken from a household member rather than a stranger (assumption)",
+    )
     address_kinds: dict = _f(
         {"current": 0.62, "outdated": 0.30, "junk": 0.05, "detention": 0.03},
         "distribution",
@@ -185,12 +342,20 @@ class RequestConfig:
         choices=ADDRESS_KINDS,
     )
     junk_forms: dict = _f(
-        {"failed_to_provide_zip": 0.50, "unknown_address_zip": 0.20, "unknown_address": 0.15, "na_na": 0.15},
-        "distribution", "forms of junk address (facts.md §1: 'Failed to Provide' + ZIP, 'Unknown Address', 'NA NA'; weights assumption)",
+        {
+            "failed_to_provide_zip": 0.50,
+            "unknown_address_zip": 0.20,
+            "unknown_address": 0.15,
+            "na_na": 0.15,
+        },
+        "distribution",
+        "forms of junk address (facts.md §1: 'Failed to Provide' + ZIP, 'Unknown Address', 'NA NA'; weights assumption)",
         choices=JUNK_FORMS,
     )
     most_recent_previous_share: float = _f(
-        0.70, "probability", "outdated addresses that are the last one before the current (else an older one)"
+        0.70,
+        "probability",
+        "outdated addresses that are the last one before the current (else an older one)",
     )
 
 
@@ -198,8 +363,12 @@ class RequestConfig:
 class NoiseConfig:
     """Noise rates per side; keys are noise-type names from ``data_gen.noise``."""
 
-    irs: dict = _f({}, "noise_rates", "rates on the IRS side (missing keys take the registry default)")
-    requests: dict = _f({}, "noise_rates", "rates on the request side (missing keys take the registry default)")
+    irs: dict = _f(
+        {}, "noise_rates", "rates on the IRS side (missing keys take the registry default)"
+    )
+    requests: dict = _f(
+        {}, "noise_rates", "rates on the request side (missing keys take the registry default)"
+    )
 
 
 @dataclass(frozen=True)
@@ -231,8 +400,12 @@ class Scenario:
         blob = json.dumps(self.to_dict(), sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 
-    def with_overrides(self, **sections: Mapping[str, Any]) -> "Scenario":
-        """Return a copy with some fields replaced and validated, e.g. ``world={"persons": 10}``."""
+    def with_overrides(self, **sections: Any) -> "Scenario":
+        """Return a validated copy with some settings replaced.
+
+        Tables merge into their section (``world={"persons": 10}``); scalars
+        replace (``seed=3``).
+        """
         data = _to_plain(self)
         for section, values in sections.items():
             if isinstance(values, Mapping):
@@ -284,7 +457,9 @@ def _check_distribution(value: Any, key: str, source: str, choices: tuple) -> di
     out = {}
     for name, share in value.items():
         if name not in choices:
-            raise _fail(source, f"{key}.{name}", f"unknown key (expected one of {', '.join(choices)})")
+            raise _fail(
+                source, f"{key}.{name}", f"unknown key (expected one of {', '.join(choices)})"
+            )
         out[name] = _check_probability(share, f"{key}.{name}", source)
     total = sum(out.values())
     if abs(total - 1.0) > 1e-6:
@@ -321,8 +496,14 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
             raise _fail(source, key, f"{value!r} is not one of {', '.join(f.metadata['choices'])}")
         return value
     if check == "name":
-        if not isinstance(value, str) or not value or not value.replace("_", "").replace("-", "").isalnum():
-            raise _fail(source, key, f"{value!r} must be a non-empty name of letters, digits, - and _")
+        if (
+            not isinstance(value, str)
+            or not value
+            or not value.replace("_", "").replace("-", "").isalnum()
+        ):
+            raise _fail(
+                source, key, f"{value!r} must be a non-empty name of letters, digits, - and _"
+            )
         return value
     if check == "distribution":
         return _check_distribution(value, key, source, f.metadata["choices"])
@@ -332,7 +513,11 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
         out = dict(default)
         for group, dist in value.items():
             if group not in f.metadata["keys"]:
-                raise _fail(source, f"{key}.{group}", f"unknown key (expected one of {', '.join(f.metadata['keys'])})")
+                raise _fail(
+                    source,
+                    f"{key}.{group}",
+                    f"unknown key (expected one of {', '.join(f.metadata['keys'])})",
+                )
             out[group] = _check_distribution(dist, f"{key}.{group}", source, f.metadata["choices"])
         return out
     if check == "rates":
@@ -341,7 +526,11 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
         out = dict(default)
         for name, rate in value.items():
             if name not in f.metadata["keys"]:
-                raise _fail(source, f"{key}.{name}", f"unknown key (expected one of {', '.join(f.metadata['keys'])})")
+                raise _fail(
+                    source,
+                    f"{key}.{name}",
+                    f"unknown key (expected one of {', '.join(f.metadata['keys'])})",
+                )
             out[name] = _check_probability(rate, f"{key}.{name}", source)
         return out
     if check == "noise_rates":
@@ -352,7 +541,11 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
         out = {}
         for name, rate in value.items():
             if name not in NOISE_NAMES:
-                raise _fail(source, f"{key}.{name}", "unknown noise type (see `itin-bench generate --list-noise`)")
+                raise _fail(
+                    source,
+                    f"{key}.{name}",
+                    "unknown noise type (see `itin-bench generate --list-noise`)",
+                )
             out[name] = _check_probability(rate, f"{key}.{name}", source)
         return out
     raise AssertionError(f"unknown check {check}")  # pragma: no cover
@@ -371,7 +564,9 @@ def _build(cls: type, data: Any, prefix: str, source: str) -> Any:
         if name not in data:
             continue
         key = f"{prefix}{name}"
-        if dataclasses.is_dataclass(f.type) or (isinstance(f.type, str) and f.type.endswith("Config")):
+        if dataclasses.is_dataclass(f.type) or (
+            isinstance(f.type, str) and f.type.endswith("Config")
+        ):
             sub_cls = type(getattr(defaults, name))
             kwargs[name] = _build(sub_cls, data[name], f"{key}.", source)
         else:
@@ -384,7 +579,9 @@ def _build(cls: type, data: Any, prefix: str, source: str) -> Any:
 def _check_cross_field(obj: Any, prefix: str, source: str) -> None:
     if isinstance(obj, HousingConfig):
         if obj.large_complex_min_units > obj.large_complex_max_units:
-            raise _fail(source, f"{prefix}large_complex_min_units", "is larger than large_complex_max_units")
+            raise _fail(
+                source, f"{prefix}large_complex_min_units", "is larger than large_complex_max_units"
+            )
         if obj.small_building_max_units < 2:
             raise _fail(source, f"{prefix}small_building_max_units", "must be at least 2")
     if isinstance(obj, WorldConfig):

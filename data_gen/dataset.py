@@ -21,11 +21,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_gen.errors import InputError
+from data_gen.realism import realism_summary
 from data_gen.world import World
 
 TABLES = (
-    "persons", "households", "addresses", "address_history", "irs_filers", "irs_dependents",
-    "requests", "request_truth", "truth",
+    "persons",
+    "households",
+    "addresses",
+    "address_history",
+    "irs_filers",
+    "irs_dependents",
+    "requests",
+    "request_truth",
+    "truth",
 )
 PACKAGES = ("numpy", "pandas", "pyarrow", "faker", "zipcodes", "nicknames", "itin-bench")
 FORMAT_VERSION = 1
@@ -96,7 +104,11 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
             pq.write_table(_to_arrow(df), tmp / f"{name}.parquet", compression="zstd")
             manifest_tables[name] = {"rows": len(df), "content_sha256": content_hash(df)}
         log = world.noise_log
-        pq.write_table(_to_arrow(log.astype({"old": "object", "new": "object"})), tmp / "noise_log.parquet", compression="zstd")
+        pq.write_table(
+            _to_arrow(log.astype({"old": "object", "new": "object"})),
+            tmp / "noise_log.parquet",
+            compression="zstd",
+        )
         manifest_tables["noise_log"] = {"rows": len(log), "content_sha256": content_hash(log)}
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -107,6 +119,7 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
             "packages": package_versions(),
             "tables": manifest_tables,
             "timings_seconds": {k: round(v, 3) for k, v in world.timings.items()},
+            "realism": realism_summary(world.tables),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         os.chmod(tmp, 0o755)

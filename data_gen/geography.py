@@ -124,7 +124,9 @@ def build_housing(
         demand = demand_units[kind::n_kind]
         group, sizes = _buildings_to_cover(rng, demand, lo, hi)
         parts.append(pd.DataFrame({"zip_idx": group, "kind": kind, "units": sizes}))
-    buildings = pd.concat(parts, ignore_index=True).sort_values(["zip_idx", "kind"], kind="stable", ignore_index=True)
+    buildings = pd.concat(parts, ignore_index=True).sort_values(
+        ["zip_idx", "kind"], kind="stable", ignore_index=True
+    )
     buildings["building_id"] = np.arange(len(buildings), dtype=np.int64)
 
     streets = _street_pools(scenario, zips, demand_hh.reshape(n_zip, n_kind).sum(axis=1))
@@ -134,12 +136,18 @@ def build_housing(
     buildings["street"] = streets["names"][street_idx]
     # house numbers rise along each street with realistic gaps; big complexes take more frontage
     order = np.lexsort((rng.random(len(buildings)), street_idx))
-    gaps = rng.integers(1, 10, size=len(buildings)) * 2 + np.where(buildings["kind"].to_numpy() == 2, 40, 0)
+    gaps = rng.integers(1, 10, size=len(buildings)) * 2 + np.where(
+        buildings["kind"].to_numpy() == 2, 40, 0
+    )
     sorted_street = street_idx[order]
-    start_numbers = rng.integers(1, 60, size=len(streets["names"])) * 100 + rng.integers(0, 2, size=len(streets["names"]))
+    start_numbers = rng.integers(1, 60, size=len(streets["names"])) * 100 + rng.integers(
+        0, 2, size=len(streets["names"])
+    )
     cum = np.cumsum(gaps[order])
     run_start = np.r_[0, np.flatnonzero(sorted_street[1:] != sorted_street[:-1]) + 1]
-    run_offset = np.repeat(cum[run_start] - gaps[order][run_start], np.diff(np.r_[run_start, len(order)]))
+    run_offset = np.repeat(
+        cum[run_start] - gaps[order][run_start], np.diff(np.r_[run_start, len(order)])
+    )
     numbers = np.empty(len(buildings), dtype=np.int64)
     numbers[order] = start_numbers[sorted_street] + cum - run_offset
     buildings["house_number"] = numbers
@@ -183,7 +191,6 @@ def _assign_units(
     n_kind = len(BUILDING_KINDS)
     u_key = addresses["zip_idx"].to_numpy() * n_kind + addresses["kind_idx"].to_numpy()
     u_order = np.lexsort((rng.random(len(u_key)), u_key))
-    u_rank = _group_cumcount(u_key[u_order])
     h_key = hh_zip * n_kind + hh_kind
     h_order = np.lexsort((rng.random(len(h_key)), h_key))
     h_rank = _group_cumcount(h_key[h_order])
@@ -198,7 +205,9 @@ def _assign_units(
 def _street_pools(scenario: Scenario, zips: Zips, households_per_zip: np.ndarray) -> dict:
     """Draw a finite pool of distinct street names for every ZIP."""
     rng = substream(scenario.seed, "geography", "streets")
-    n = np.maximum(3, np.ceil(households_per_zip / scenario.housing.households_per_street)).astype(np.int64)
+    n = np.maximum(3, np.ceil(households_per_zip / scenario.housing.households_per_street)).astype(
+        np.int64
+    )
     types = list(vocab.STREET_TYPE_WEIGHTS)
     tw = np.array([vocab.STREET_TYPE_WEIGHTS[t] for t in types])
     dirs = ["", *vocab.DIRECTIONALS]
@@ -214,7 +223,7 @@ def _street_pools(scenario: Scenario, zips: Zips, households_per_zip: np.ndarray
     counts = np.bincount(frame["zip"].to_numpy(), minlength=len(n))
     names = [
         (f"{dirs[d]} " if d else "") + f"{vocab.STREET_BASE_NAMES[b]} {types[t]}"
-        for d, b, t in zip(frame["dr"], frame["base"], frame["typ"])
+        for d, b, t in zip(frame["dr"], frame["base"], frame["typ"], strict=True)
     ]
     return {
         "names": np.array(names, dtype=object),

@@ -11,7 +11,9 @@ from data_gen.noise import apply_noise, fold_accents
 def _full_surname(persons: pd.DataFrame) -> np.ndarray:
     pat = persons["surname_paternal"].to_numpy(dtype=object)
     mat = persons["surname_maternal"].to_numpy(dtype=object, na_value=None)
-    return np.array([p if m is None else f"{p} {m}" for p, m in zip(pat, mat)], dtype=object)
+    return np.array(
+        [p if m is None else f"{p} {m}" for p, m in zip(pat, mat, strict=True)], dtype=object
+    )
 
 
 def irs_tables(
@@ -46,7 +48,7 @@ def irs_tables(
     filers["_order"] = np.where(filers["filing_role"] == "primary", 0, 1)
     filers = filers.sort_values(["return_head", "_order"], kind="stable")
     return_ids = pd.factorize(filers["return_head"].to_numpy(), sort=True)[0].astype(np.int64)
-    head_to_return = dict(zip(filers["return_head"].to_numpy(), return_ids))
+    head_to_return = dict(zip(filers["return_head"].to_numpy(), return_ids, strict=True))
     tin = np.where(filers["ssn"].notna(), filers["ssn"], filers["itin"])
     tin_type = np.where(filers["ssn"].notna(), "SSN", "ITIN").astype(object)
     middle = filers["middle_name"].to_numpy(dtype=object, na_value=None)
@@ -74,7 +76,11 @@ def irs_tables(
         }
     )
     noised, log = apply_noise(
-        out, table_name="irs_filers", key="record_id", rates=rates, seed=seed,
+        out,
+        table_name="irs_filers",
+        key="record_id",
+        rates=rates,
+        seed=seed,
         origin=filers["origin"].to_numpy(dtype=object),
     )
 
@@ -82,7 +88,9 @@ def irs_tables(
     dep_tin = np.where(deps["ssn"].notna(), deps["ssn"], deps["itin"])
     dependents = pd.DataFrame(
         {
-            "return_id": np.array([head_to_return[h] for h in deps["dependent_of"].to_numpy()], dtype=np.int64),
+            "return_id": np.array(
+                [head_to_return[h] for h in deps["dependent_of"].to_numpy()], dtype=np.int64
+            ),
             "person_id": deps["person_id"].to_numpy(),
             "first_name": [fold_accents(v) for v in deps["given_name"].to_numpy(dtype=object)],
             "last_name": [fold_accents(v) for v in _full_surname(deps)],

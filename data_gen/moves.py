@@ -51,7 +51,9 @@ def address_history(
     k_prev = np.minimum(1 + rng.poisson(rate * 10), mc.max_previous_addresses)
     seqs = mc.max_previous_addresses + 1
     # years at each address, capped so that histories stay within a working life
-    durations = np.minimum(rng.exponential(1.0 / rate[:, None], size=(n_h, seqs)), mc.max_years_at_address)
+    durations = np.minimum(
+        rng.exponential(1.0 / rate[:, None], size=(n_h, seqs)), mc.max_years_at_address
+    )
     ref = np.datetime64(scenario.world.reference_date, "D")
     ends_years = np.cumsum(durations, axis=1)  # years before ref at which each stint began
     moved_in = ref - (ends_years * 365.25).astype(np.int64)
@@ -75,7 +77,9 @@ def address_history(
     clash = prev_addr == hh_address[:, None]
     prev_addr = np.where(
         clash,
-        addresses["address_id"].to_numpy()[zip_start[prev_zip] + (offset + 1) % np.maximum(zip_count[prev_zip], 1)],
+        addresses["address_id"].to_numpy()[
+            zip_start[prev_zip] + (offset + 1) % np.maximum(zip_count[prev_zip], 1)
+        ],
         prev_addr,
     )
     addr = np.concatenate([hh_address[:, None], prev_addr[:, :-1]], axis=1)
@@ -100,4 +104,6 @@ def address_on(history: pd.DataFrame, n_households: int, date: str) -> np.ndarra
     out = cur["address_id"].reindex(range(n_households)).to_numpy()
     moved_after = cur["moved_in"].reindex(range(n_households)).to_numpy() > when
     prev_addr = prev["address_id"].reindex(range(n_households)).to_numpy()
-    return np.where(moved_after & ~np.isnan(prev_addr.astype(float)), prev_addr, out).astype(np.int64)
+    return np.where(moved_after & ~np.isnan(prev_addr.astype(float)), prev_addr, out).astype(
+        np.int64
+    )

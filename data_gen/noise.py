@@ -56,7 +56,7 @@ def _replace_one(text: str, pairs: tuple[tuple[str, str], ...], rng: np.random.G
     """Replace one randomly chosen occurrence of one applicable pair's source."""
     spots = [(i, src, dst) for src, dst in pairs for i in _find_all(text, src)]
     i, src, dst = spots[rng.integers(len(spots))]
-    return text[:i] + dst + text[i + len(src):]
+    return text[:i] + dst + text[i + len(src) :]
 
 
 def _find_all(text: str, sub: str) -> list[int]:
@@ -76,13 +76,15 @@ def _has_pair(pairs: tuple[tuple[str, str], ...]) -> Callable[[str], bool]:
 # name noise
 
 
-def compound_surname(values: np.ndarray, rng: np.random.Generator, *, weights: Mapping[str, float]) -> np.ndarray:
+def compound_surname(
+    values: np.ndarray, rng: np.random.Generator, *, weights: Mapping[str, float]
+) -> np.ndarray:
     """Re-record a two-part surname: drop maternal, hyphenate, swap, merge or keep maternal."""
     forms = list(weights)
     p = np.array([weights[f] for f in forms], float)
     picks = rng.choice(len(forms), size=len(values), p=p / p.sum())
     out = values.copy()
-    for k, (v, pick) in enumerate(zip(values, picks)):
+    for k, (v, pick) in enumerate(zip(values, picks, strict=True)):
         first, rest = v.split(" ", 1)
         form = forms[pick]
         if form == "drop_maternal":
@@ -130,8 +132,8 @@ def nickname_table() -> dict[str, tuple[str, ...]]:
     for canonical, nicks in namer.nickname_lookup.items():
         if nicks:
             table.setdefault(canonical.upper(), set()).update(n.upper() for n in nicks)
-    for name, nicks in vocab.SPANISH_NICKNAMES.items():
-        table.setdefault(name, set()).update(nicks)
+    for name, spanish in vocab.SPANISH_NICKNAMES.items():
+        table.setdefault(name, set()).update(spanish)
     return {k: tuple(sorted(v - {k})) for k, v in table.items() if v - {k}}
 
 
@@ -194,25 +196,27 @@ def ocr(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.array([_replace_one(v, vocab.OCR_PAIRS, rng) for v in values], dtype=object)
 
 
-def typo(values: np.ndarray, rng: np.random.Generator, *, op_weights: Mapping[str, float]) -> np.ndarray:
+def typo(
+    values: np.ndarray, rng: np.random.Generator, *, op_weights: Mapping[str, float]
+) -> np.ndarray:
     """Apply one keyboard error: substitute, delete, insert or transpose a letter."""
     near = vocab.keyboard_neighbours()
     ops = list(op_weights)
     p = np.array([op_weights[o] for o in ops], float)
     picks = rng.choice(len(ops), size=len(values), p=p / p.sum())
     out = values.copy()
-    for k, (v, pick) in enumerate(zip(values, picks)):
+    for k, (v, pick) in enumerate(zip(values, picks, strict=True)):
         letters = [i for i, c in enumerate(v) if c in near]
         i = letters[rng.integers(len(letters))]
         op = ops[pick]
         if op == "transpose" and i + 1 < len(v) and v[i + 1] != v[i]:
-            out[k] = v[:i] + v[i + 1] + v[i] + v[i + 2:]
+            out[k] = v[:i] + v[i + 1] + v[i] + v[i + 2 :]
         elif op == "delete":
-            out[k] = v[:i] + v[i + 1:]
+            out[k] = v[:i] + v[i + 1 :]
         elif op == "insert":
-            out[k] = v[: i + 1] + near[v[i]][rng.integers(len(near[v[i]]))] + v[i + 1:]
+            out[k] = v[: i + 1] + near[v[i]][rng.integers(len(near[v[i]]))] + v[i + 1 :]
         else:  # substitute (also the fallback when a transpose would change nothing)
-            out[k] = v[:i] + near[v[i]][rng.integers(len(near[v[i]]))] + v[i + 1:]
+            out[k] = v[:i] + near[v[i]][rng.integers(len(near[v[i]]))] + v[i + 1 :]
     return out
 
 
@@ -339,7 +343,7 @@ def _has_street_word(s: str) -> bool:
 def _digit_change(v: str, rng: np.random.Generator) -> str:
     i = int(rng.integers(len(v)))
     new = str((int(v[i]) + int(rng.integers(1, 10))) % 10)
-    return v[:i] + new + v[i + 1:]
+    return v[:i] + new + v[i + 1 :]
 
 
 def digit_substitution(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -358,7 +362,7 @@ def house_number_typo(values: np.ndarray, rng: np.random.Generator) -> np.ndarra
         swaps = [i for i in range(len(v) - 1) if v[i] != v[i + 1]]
         if swaps and rng.random() < 0.3:
             i = swaps[rng.integers(len(swaps))]
-            out[k] = v[:i] + v[i + 1] + v[i] + v[i + 2:]
+            out[k] = v[:i] + v[i + 1] + v[i] + v[i + 2 :]
         else:
             out[k] = _digit_change(v, rng)
     return out
@@ -370,7 +374,7 @@ def tin_transposition(values: np.ndarray, rng: np.random.Generator) -> np.ndarra
     for k, v in enumerate(values):
         swaps = [i for i in range(len(v) - 1) if v[i] != v[i + 1]]
         i = swaps[rng.integers(len(swaps))]
-        out[k] = v[:i] + v[i + 1] + v[i] + v[i + 2:]
+        out[k] = v[:i] + v[i + 1] + v[i] + v[i + 2 :]
     return out
 
 
@@ -431,55 +435,213 @@ class NoiseType:
 NOISE_TYPES: tuple[NoiseType, ...] = (
     # structural name changes first, character-level ones after, order swap last
     NoiseType(
-        "compound_surname", "name", ("last_name",), compound_surname, _cells(_is_compound), 0.60, 0.30,
+        "compound_surname",
+        "name",
+        ("last_name",),
+        compound_surname,
+        _cells(_is_compound),
+        0.60,
+        0.30,
         "generators.md §4 row 1: only about 20% of Latino surnames are recorded compound in US files (NC voter file); "
         "the IRS rate follows it, the request rate (passport-style records) is an assumption",
-        params={"weights": {"drop_maternal": 0.60, "hyphenate": 0.15, "swap": 0.05, "merge": 0.08, "keep_maternal": 0.12}},
+        params={
+            "weights": {
+                "drop_maternal": 0.60,
+                "hyphenate": 0.15,
+                "swap": 0.05,
+                "merge": 0.08,
+                "keep_maternal": 0.12,
+            }
+        },
     ),
     NoiseType(
-        "given_name_variant", "name", ("first_name",), given_name_variant, _cells(_is_double_given), 0.20, 0.30,
+        "given_name_variant",
+        "name",
+        ("first_name",),
+        given_name_variant,
+        _cells(_is_double_given),
+        0.20,
+        0.30,
         "assumption; generators.md §4 row 6 (middle-name mismatch in 58% of duplicate pairs, Just et al. 2016)",
     ),
-    NoiseType("nickname", "name", ("first_name",), nickname, _cells(_has_nickname), 0.03, 0.06,
-              "assumption; pseudopeople default 1% per cell (generators.md), raised for encounter records"),
-    NoiseType("transliteration", "name", NAME_COLUMNS, transliteration, _cells(_has_transliteration), 0.05, 0.20,
-              "assumption; generators.md §4 row 4 (Cantonese romanisation blocking recall 68.8%)"),
-    NoiseType("accent_drop", "name", NAME_COLUMNS, accent_drop, _cells(_has_accent), 0.95, 0.60,
-              "assumption: IRS name fields are upper-case ASCII; encounter records keep some accents"),
-    NoiseType("phonetic", "name", NAME_COLUMNS, phonetic, _cells(_has_pair(vocab.PHONETIC_PAIRS)), 0.01, 0.03,
-              "pseudopeople default 1% per cell (generators.md); request rate assumption"),
-    NoiseType("ocr", "name", NAME_COLUMNS, ocr, _cells(_has_pair(vocab.OCR_PAIRS)), 0.005, 0.01,
-              "pseudopeople default 1% per cell (generators.md)"),
     NoiseType(
-        "typo", "name", NAME_COLUMNS, typo, _cells(_typo_eligible), 0.01, 0.03,
+        "nickname",
+        "name",
+        ("first_name",),
+        nickname,
+        _cells(_has_nickname),
+        0.03,
+        0.06,
+        "assumption; pseudopeople default 1% per cell (generators.md), raised for encounter records",
+    ),
+    NoiseType(
+        "transliteration",
+        "name",
+        NAME_COLUMNS,
+        transliteration,
+        _cells(_has_transliteration),
+        0.05,
+        0.20,
+        "assumption; generators.md §4 row 4 (Cantonese romanisation blocking recall 68.8%)",
+    ),
+    NoiseType(
+        "accent_drop",
+        "name",
+        NAME_COLUMNS,
+        accent_drop,
+        _cells(_has_accent),
+        0.95,
+        0.60,
+        "assumption: IRS name fields are upper-case ASCII; encounter records keep some accents",
+    ),
+    NoiseType(
+        "phonetic",
+        "name",
+        NAME_COLUMNS,
+        phonetic,
+        _cells(_has_pair(vocab.PHONETIC_PAIRS)),
+        0.01,
+        0.03,
+        "pseudopeople default 1% per cell (generators.md); request rate assumption",
+    ),
+    NoiseType(
+        "ocr",
+        "name",
+        NAME_COLUMNS,
+        ocr,
+        _cells(_has_pair(vocab.OCR_PAIRS)),
+        0.005,
+        0.01,
+        "pseudopeople default 1% per cell (generators.md)",
+    ),
+    NoiseType(
+        "typo",
+        "name",
+        NAME_COLUMNS,
+        typo,
+        _cells(_typo_eligible),
+        0.01,
+        0.03,
         "pseudopeople default 1% per cell; Damerau: 80% of misspellings are single edits (generators.md)",
-        params={"op_weights": {"substitute": 0.45, "delete": 0.2, "insert": 0.15, "transpose": 0.2}},
+        params={
+            "op_weights": {"substitute": 0.45, "delete": 0.2, "insert": 0.15, "transpose": 0.2}
+        },
     ),
     NoiseType(
-        "name_swap", "name", NAME_COLUMNS, name_swap, _swap_eligible, 0.005, 0.03,
+        "name_swap",
+        "name",
+        NAME_COLUMNS,
+        name_swap,
+        _swap_eligible,
+        0.005,
+        0.03,
         "splink_synthetic_data: 5% baseline, 20% PRC-born (generators.md §4 row 5); base rates assumption",
-        joint=True, origin_multipliers={"api": 4.0},
+        joint=True,
+        origin_multipliers={"api": 4.0},
     ),
-    NoiseType("dob_placeholder", "dob", ("dob",), dob_placeholder, _not_jan1, 0.002, 0.05,
-              "splink_synthetic_data uses 10% Jan-1 corruption (generators.md §4 row 9); assumption"),
-    NoiseType("dob_day_month_swap", "dob", ("dob",), dob_day_month_swap, _swap_dob_eligible, 0.005, 0.04,
-              "pseudopeople default 1% of cells (generators.md §4 row 8); request rate assumption"),
-    NoiseType("dob_year_off_by_one", "dob", ("dob",), dob_year_off_by_one, _has_date, 0.002, 0.02, "assumption"),
+    NoiseType(
+        "dob_placeholder",
+        "dob",
+        ("dob",),
+        dob_placeholder,
+        _not_jan1,
+        0.002,
+        0.05,
+        "splink_synthetic_data uses 10% Jan-1 corruption (generators.md §4 row 9); assumption",
+    ),
+    NoiseType(
+        "dob_day_month_swap",
+        "dob",
+        ("dob",),
+        dob_day_month_swap,
+        _swap_dob_eligible,
+        0.005,
+        0.04,
+        "pseudopeople default 1% of cells (generators.md §4 row 8); request rate assumption",
+    ),
+    NoiseType(
+        "dob_year_off_by_one",
+        "dob",
+        ("dob",),
+        dob_year_off_by_one,
+        _has_date,
+        0.002,
+        0.02,
+        "assumption",
+    ),
     NoiseType("dob_missing", "dob", ("dob",), dob_missing, _has_date, 0.0, 0.08, "assumption"),
-    NoiseType("address_missing", "address", ADDRESS_COLUMNS, address_missing, _any_part, 0.0, 0.02,
-              "assumption", joint=True),
-    NoiseType("unit_dropped", "address", ("unit",), unit_dropped, _strings, 0.03, 0.25,
-              "assumption; pseudopeople blanks units at 1% (generators.md §4 row 11)"),
+    NoiseType(
+        "address_missing",
+        "address",
+        ADDRESS_COLUMNS,
+        address_missing,
+        _any_part,
+        0.0,
+        0.02,
+        "assumption",
+        joint=True,
+    ),
+    NoiseType(
+        "unit_dropped",
+        "address",
+        ("unit",),
+        unit_dropped,
+        _strings,
+        0.03,
+        0.25,
+        "assumption; pseudopeople blanks units at 1% (generators.md §4 row 11)",
+    ),
     NoiseType("unit_format", "address", ("unit",), unit_format, _strings, 0.10, 0.20, "assumption"),
-    NoiseType("street_abbreviation", "address", ("street",), street_abbreviation, _cells(_has_street_word), 0.70, 0.50,
-              "assumption; Tax Policy Center: 'North Street' vs 'N St.' (facts.md §4)"),
-    NoiseType("house_number_typo", "address", ("house_number",), house_number_typo, _cells(_all_digits), 0.005, 0.02,
-              "assumption"),
-    NoiseType("zip_digit_error", "address", ("zip",), digit_substitution, _cells(_all_digits), 0.002, 0.02,
-              "pseudopeople wrong ZIP digits 1% (generators.md); assumption"),
-    NoiseType("tin_digit_error", "tin", ("tin",), digit_substitution, _cells(_all_digits), 0.0, 0.02, "assumption"),
-    NoiseType("tin_transposition", "tin", ("tin",), tin_transposition, _cells(_has_adjacent_pair), 0.0, 0.01,
-              "assumption"),
+    NoiseType(
+        "street_abbreviation",
+        "address",
+        ("street",),
+        street_abbreviation,
+        _cells(_has_street_word),
+        0.70,
+        0.50,
+        "assumption; Tax Policy Center: 'North Street' vs 'N St.' (facts.md §4)",
+    ),
+    NoiseType(
+        "house_number_typo",
+        "address",
+        ("house_number",),
+        house_number_typo,
+        _cells(_all_digits),
+        0.005,
+        0.02,
+        "assumption",
+    ),
+    NoiseType(
+        "zip_digit_error",
+        "address",
+        ("zip",),
+        digit_substitution,
+        _cells(_all_digits),
+        0.002,
+        0.02,
+        "pseudopeople wrong ZIP digits 1% (generators.md); assumption",
+    ),
+    NoiseType(
+        "tin_digit_error",
+        "tin",
+        ("tin",),
+        digit_substitution,
+        _cells(_all_digits),
+        0.0,
+        0.02,
+        "assumption",
+    ),
+    NoiseType(
+        "tin_transposition",
+        "tin",
+        ("tin",),
+        tin_transposition,
+        _cells(_has_adjacent_pair),
+        0.0,
+        0.01,
+        "assumption",
+    ),
 )
 
 NOISE_NAMES = tuple(nt.name for nt in NOISE_TYPES)
@@ -571,7 +733,7 @@ def apply_noise(
                 if o.dtype.kind == "M":
                     changed = ~((o == w) | (np.isnat(o) & np.isnat(w)))
                 else:
-                    changed = np.array([a != b for a, b in zip(o, w)], dtype=bool)
+                    changed = np.array([a != b for a, b in zip(o, w, strict=True)], dtype=bool)
                 if not changed.any():
                     continue
                 rows = idx[changed]

@@ -20,12 +20,16 @@ ROLES = ("head", "spouse", "child", "relative", "roommate")
 HEAD, SPOUSE, CHILD, RELATIVE, ROOMMATE = range(5)
 CITIZEN = {"us_born", "naturalized"}
 S = {name: i for i, name in enumerate(STATUSES)}
-O = {name: i for i, name in enumerate(ORIGINS)}
+NONE = np.array(None, dtype=object)  # a typed missing value for np.where
+NONE = np.array(None, dtype=object)  # a typed missing value for np.where
+ORIGIN_INDEX = {name: i for i, name in enumerate(ORIGINS)}
 
 
 def _origin_class(origin: np.ndarray) -> np.ndarray:
     """0 = hispanic, 1 = api, 2 = other (the classes household-type shares are given for)."""
-    return np.where(origin == O["hispanic"], 0, np.where(origin == O["api"], 1, 2))
+    return np.where(
+        origin == ORIGIN_INDEX["hispanic"], 0, np.where(origin == ORIGIN_INDEX["api"], 1, 2)
+    )
 
 
 def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -52,13 +56,17 @@ def make_households(scenario: Scenario, zips: Zips) -> pd.DataFrame:
     zip_idx, origin = np.divmod(cell, len(ORIGINS))
     cls = _origin_class(origin)
     ts = scenario.households.type_shares
-    type_probs = np.array([[ts[c][t] for t in HOUSEHOLD_TYPES] for c in ("hispanic", "api", "other")])
+    type_probs = np.array(
+        [[ts[c][t] for t in HOUSEHOLD_TYPES] for c in ("hispanic", "api", "other")]
+    )
     htype = _categorical(rng, type_probs[cls])
     t = {name: i for i, name in enumerate(HOUSEHOLD_TYPES)}
     lam = scenario.households.mean_extra_children
     extra = rng.poisson(lam, size=n_draw)
-    has_spouse = (htype == t["couple"]) | (htype == t["couple_children"]) | (
-        (htype == t["extended"]) & (rng.random(n_draw) < 0.7)
+    has_spouse = (
+        (htype == t["couple"])
+        | (htype == t["couple_children"])
+        | ((htype == t["extended"]) & (rng.random(n_draw) < 0.7))
     )
     n_children = np.where(
         (htype == t["couple_children"]) | (htype == t["single_parent"]),
@@ -126,8 +134,14 @@ def make_persons(scenario: Scenario, hh: pd.DataFrame) -> pd.DataFrame:
     male = rng.random(n) < 0.5
     male = np.where(role == SPOUSE, ~male[head], male)
 
-    ages = _ages(scenario, rng=substream(seed, "persons", "age"), role=role, head=head, spouse=spouse,
-                 htype=hh["htype"].to_numpy()[hid])
+    ages = _ages(
+        scenario,
+        rng=substream(seed, "persons", "age"),
+        role=role,
+        head=head,
+        spouse=spouse,
+        htype=hh["htype"].to_numpy()[hid],
+    )
     status = _statuses(scenario, substream(seed, "persons", "status"), role, origin, head, spouse)
 
     ref = np.datetime64(scenario.world.reference_date, "D")
@@ -152,36 +166,62 @@ def make_persons(scenario: Scenario, hh: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ages(
-    scenario: Scenario, *, rng: np.random.Generator, role: np.ndarray, head: np.ndarray,
-    spouse: np.ndarray, htype: np.ndarray,
+    scenario: Scenario,
+    *,
+    rng: np.random.Generator,
+    role: np.ndarray,
+    head: np.ndarray,
+    spouse: np.ndarray,
+    htype: np.ndarray,
 ) -> np.ndarray:
     t = {name: i for i, name in enumerate(HOUSEHOLD_TYPES)}
     lo = np.select(
-        [htype == t["couple_children"], htype == t["single_parent"], htype == t["extended"], htype == t["roommates"]],
-        [24, 20, 30, 18], 18,
+        [
+            htype == t["couple_children"],
+            htype == t["single_parent"],
+            htype == t["extended"],
+            htype == t["roommates"],
+        ],
+        [24, 20, 30, 18],
+        18,
     )
     hi = np.select(
-        [htype == t["couple_children"], htype == t["single_parent"], htype == t["extended"], htype == t["roommates"]],
-        [55, 55, 65, 50], 85,
+        [
+            htype == t["couple_children"],
+            htype == t["single_parent"],
+            htype == t["extended"],
+            htype == t["roommates"],
+        ],
+        [55, 55, 65, 50],
+        85,
     )
     n = len(role)
     age = lo + rng.random(n) * (hi - lo)
     head_age = age[head]
     age = np.where(role == SPOUSE, np.clip(head_age + rng.normal(-1.5, 4.0, n), 18, 95), age)
-    youngest_parent = np.where(spouse >= 0, np.minimum(head_age, age[np.maximum(spouse, 0)]), head_age)
+    youngest_parent = np.where(
+        spouse >= 0, np.minimum(head_age, age[np.maximum(spouse, 0)]), head_age
+    )
     child_max = np.clip(youngest_parent - 17, 1, 18)
     age = np.where(role == CHILD, rng.random(n) * child_max, age)
     elder = rng.random(n) < 0.5
-    rel = np.where(elder, np.clip(head_age + rng.uniform(20, 32, n), 40, 98),
-                   np.clip(head_age + rng.normal(0, 7, n), 18, 90))
+    rel = np.where(
+        elder,
+        np.clip(head_age + rng.uniform(20, 32, n), 40, 98),
+        np.clip(head_age + rng.normal(0, 7, n), 18, 90),
+    )
     age = np.where(role == RELATIVE, rel, age)
     age = np.where(role == ROOMMATE, 18 + rng.random(n) * 35, age)
     return np.floor(age).astype(np.int64)
 
 
 def _statuses(
-    scenario: Scenario, rng: np.random.Generator, role: np.ndarray, origin: np.ndarray,
-    head: np.ndarray, spouse: np.ndarray,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    role: np.ndarray,
+    origin: np.ndarray,
+    head: np.ndarray,
+    spouse: np.ndarray,
 ) -> np.ndarray:
     st = scenario.status
     probs = np.array([[st.adult_status[o][s] for s in STATUSES] for o in ORIGINS])
@@ -203,8 +243,13 @@ def _statuses(
 
 
 def _names(
-    scenario: Scenario, role: np.ndarray, origin: np.ndarray, male: np.ndarray,
-    head: np.ndarray, spouse: np.ndarray, hid: np.ndarray,
+    scenario: Scenario,
+    role: np.ndarray,
+    origin: np.ndarray,
+    male: np.ndarray,
+    head: np.ndarray,
+    spouse: np.ndarray,
+    hid: np.ndarray,
 ) -> dict[str, np.ndarray]:
     seed, hc = scenario.seed, scenario.households
     n = len(role)
@@ -212,10 +257,12 @@ def _names(
     middle = np.full(n, None, dtype=object)
     paternal = np.empty(n, dtype=object)
     maternal = np.full(n, None, dtype=object)
-    hisp = origin == O["hispanic"]
+    hisp = origin == ORIGIN_INDEX["hispanic"]
     rng_mid = substream(seed, "persons", "middle")
-    has_middle = rng_mid.random(n) < np.where(hisp, hc.second_given_name_share_hispanic, hc.middle_name_share_other)
-    for o_name, o in O.items():
+    has_middle = rng_mid.random(n) < np.where(
+        hisp, hc.second_given_name_share_hispanic, hc.middle_name_share_other
+    )
+    for o_name, o in ORIGIN_INDEX.items():
         rng = substream(seed, "persons", "surname", o_name)
         in_o = origin == o
         paternal[in_o] = surname_sampler(o_name).sample(rng, int(in_o.sum()))
@@ -227,7 +274,7 @@ def _names(
             rng = substream(seed, "persons", "given", o_name, sex)
             given[sel] = first_name_sampler(o_name, sex).sample(rng, k)
             second = first_name_sampler(o_name, sex).sample(rng, k)
-            middle[sel] = np.where(has_middle[sel] & (second != given[sel]), second, None)
+            middle[sel] = np.where(has_middle[sel] & (second != given[sel]), second, NONE)
 
     rng = substream(seed, "persons", "family_names")
     u = rng.random((n, 3))
@@ -263,7 +310,7 @@ def _names(
     given = np.where(junior, given[f], given)
 
     # native spellings (accents) for Hispanic and Vietnamese-origin people
-    native = (hisp | (origin == O["api"])) & (rng.random(n) < hc.native_spelling_share)
+    native = (hisp | (origin == ORIGIN_INDEX["api"])) & (rng.random(n) < hc.native_spelling_share)
     given, middle, paternal, maternal = (
         np.where(native, _accented(col), col) for col in (given, middle, paternal, maternal)
     )
@@ -308,7 +355,7 @@ def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.Data
     joint = (role == SPOUSE) & head_files & (rng.random(n) < fc.joint_filing_share)
     primary = files_own & ~joint
     is_filer = primary | joint
-    filing_role = np.where(primary, "primary", np.where(joint, "spouse", None)).astype(object)
+    filing_role = np.where(primary, "primary", np.where(joint, "spouse", NONE)).astype(object)
     return_head = np.where(primary, persons["person_id"].to_numpy(), np.where(joint, head, -1))
 
     # dependents: children claimed by the head if the head files, else by a spouse filing alone
@@ -323,7 +370,9 @@ def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.Data
         (status == S["temporary"]) & (rng.random(n) < fc.temporary_ssn_share)
     )
     needs_itin = ~has_ssn & (is_filer | is_dependent)
-    keeps_itin = (status == S["undocumented"]) & adult & ~is_filer & (rng.random(n) < fc.itin_nonfiler_share)
+    keeps_itin = (
+        (status == S["undocumented"]) & adult & ~is_filer & (rng.random(n) < fc.itin_nonfiler_share)
+    )
     has_itin = needs_itin | keeps_itin
     ssn = _numbers(substream(seed, "persons", "ssn"), n, kind="ssn")
     itin = _numbers(substream(seed, "persons", "itin"), n, kind="itin")
@@ -332,8 +381,8 @@ def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.Data
     has_final_order = adult & (substream(seed, "persons", "final_order").random(n) < fo_rate)
 
     out = persons.copy()
-    out["ssn"] = np.where(has_ssn, ssn, None)
-    out["itin"] = np.where(has_itin, itin, None)
+    out["ssn"] = np.where(has_ssn, ssn, NONE)
+    out["itin"] = np.where(has_itin, itin, NONE)
     out["is_filer"] = is_filer
     out["filing_role"] = filing_role
     out["return_head"] = return_head
@@ -364,20 +413,23 @@ def household_summary(persons: pd.DataFrame, hh_address: np.ndarray) -> pd.DataF
     """Return the ``households`` table: address, size, citizens, children, mixed status."""
     citizen = persons["status"].isin(list(CITIZEN)).to_numpy()
     child = persons["age"].to_numpy() < 18
-    g = pd.DataFrame(
-        {
-            "household_id": persons["household_id"].to_numpy(),
-            "size": 1,
-            "n_us_citizens": citizen.astype(np.int64),
-            "n_children": child.astype(np.int64),
-            "n_us_citizen_children": (citizen & child).astype(np.int64),
-            "n_lpr": (persons["status"] == "lpr").to_numpy().astype(np.int64),
-            "n_undocumented": (persons["status"] == "undocumented").to_numpy().astype(np.int64),
-        }
-    ).groupby("household_id", sort=True).sum()
+    g = (
+        pd.DataFrame(
+            {
+                "household_id": persons["household_id"].to_numpy(),
+                "size": 1,
+                "n_us_citizens": citizen.astype(np.int64),
+                "n_children": child.astype(np.int64),
+                "n_us_citizen_children": (citizen & child).astype(np.int64),
+                "n_lpr": (persons["status"] == "lpr").to_numpy().astype(np.int64),
+                "n_undocumented": (persons["status"] == "undocumented").to_numpy().astype(np.int64),
+            }
+        )
+        .groupby("household_id", sort=True)
+        .sum()
+    )
     # mixed status: an undocumented member living with a US citizen or LPR (FWD.us definition)
     g["mixed_status"] = (g["n_undocumented"] > 0) & (g["n_us_citizens"] + g["n_lpr"] > 0)
     g = g.reset_index()
     g.insert(1, "address_id", hh_address[g["household_id"].to_numpy()])
     return g
-

@@ -43,7 +43,11 @@ def exact_counts(n: int, shares: dict[str, float]) -> dict[str, int]:
 
 
 def _assign(rng: np.random.Generator, n: int, counts: dict[str, int]) -> np.ndarray:
-    labels = np.concatenate([np.full(c, k, dtype=object) for k, c in counts.items()]) if n else np.array([], dtype=object)
+    labels = (
+        np.concatenate([np.full(c, k, dtype=object) for k, c in counts.items()])
+        if n
+        else np.array([], dtype=object)
+    )
     return labels[rng.permutation(n)]
 
 
@@ -79,7 +83,10 @@ def request_list(
     n = int(np.floor(min(cap_f, cap_n) * rc.fraction_of_final_orders))
     n_never = exact_counts(n, {"never": s, "filed": 1 - s})["never"]
     chosen = np.concatenate(
-        [rng.choice(never, size=n_never, replace=False), rng.choice(filed, size=n - n_never, replace=False)]
+        [
+            rng.choice(never, size=n_never, replace=False),
+            rng.choice(filed, size=n - n_never, replace=False),
+        ]
     )
     chosen = chosen[rng.permutation(n)]
     p = persons.set_index("person_id").loc[chosen].reset_index()
@@ -91,7 +98,10 @@ def request_list(
     parts = {c: addr[c].to_numpy(dtype=object, na_value=None) for c in ADDRESS_COLUMNS}
     zip_known = np.array([f.endswith("_zip") for f in junk_form.astype(str)])
     current_zip = addresses["zip"].to_numpy(dtype=object)[
-        history[history["sequence"] == 0].set_index("household_id")["address_id"].reindex(p["household_id"]).to_numpy()
+        history[history["sequence"] == 0]
+        .set_index("household_id")["address_id"]
+        .reindex(p["household_id"])
+        .to_numpy()
     ]
     detention = _detention_facilities(scenario, zips_table)
     fac = rng.integers(len(detention), size=n)
@@ -114,8 +124,17 @@ def request_list(
             "request_id": np.arange(n, dtype=np.int64),
             "person_id": p["person_id"].to_numpy(),
             # encounter records hold the full given names and both surnames
-            "first_name": np.array([f"{g} {m}" if d else g for g, m, d in zip(given, middle, hisp_double)], dtype=object),
-            "last_name": np.array([a if b is None else f"{a} {b}" for a, b in zip(pat, mat)], dtype=object),
+            "first_name": np.array(
+                [
+                    f"{g} {m}" if d else g
+                    for g, m, d in zip(given, middle, hisp_double, strict=True)
+                ],
+                dtype=object,
+            ),
+            "last_name": np.array(
+                [a if b is None else f"{a} {b}" for a, b in zip(pat, mat, strict=True)],
+                dtype=object,
+            ),
             "dob": p["dob"].to_numpy(),
             **parts,
             "tin": tin,
@@ -123,7 +142,11 @@ def request_list(
     )
     rates = dict(_request_rates(scenario))
     noised, log = apply_noise(
-        raw, table_name="requests", key="request_id", rates=rates, seed=seed,
+        raw,
+        table_name="requests",
+        key="request_id",
+        rates=rates,
+        seed=seed,
         origin=p["origin"].to_numpy(dtype=object),
     )
     line = _address_lines(noised, kind, junk_form, detention["name"].to_numpy(dtype=object)[fac])
@@ -155,7 +178,9 @@ def _tins(
     rc = scenario.requests
     n = len(p)
     n_tin = exact_counts(n, {"tin": rc.tin_share, "none": 1 - rc.tin_share})["tin"]
-    n_borrowed = exact_counts(n_tin, {"b": rc.borrowed_tin_share, "o": 1 - rc.borrowed_tin_share})["b"]
+    n_borrowed = exact_counts(n_tin, {"b": rc.borrowed_tin_share, "o": 1 - rc.borrowed_tin_share})[
+        "b"
+    ]
     n_own = n_tin - n_borrowed
     own_tin = np.where(p["itin"].notna(), p["itin"], p["ssn"]).astype(object)
     has_own = p["itin"].notna().to_numpy() | p["ssn"].notna().to_numpy()
@@ -206,13 +231,19 @@ def _addresses(
     kind = _assign(rng, n, exact_counts(n, {k: rc.address_kinds[k] for k in ADDRESS_KINDS}))
     forms = list(JUNK_FORMS)
     fw = np.array([rc.junk_forms[f] for f in forms])
-    junk_form = np.where(kind == "junk", np.array(forms, dtype=object)[rng.choice(len(forms), size=n, p=fw / fw.sum())], None)
+    junk_form = np.where(
+        kind == "junk",
+        np.array(forms, dtype=object)[rng.choice(len(forms), size=n, p=fw / fw.sum())],
+        np.array(None, dtype=object),
+    )
 
     h = history.set_index(["household_id", "sequence"])["address_id"]
     hid = p["household_id"].to_numpy()
     n_prev = history.groupby("household_id")["sequence"].max().reindex(hid).to_numpy()
     older = rng.random(n) >= rc.most_recent_previous_share
-    seq = np.where(older & (n_prev >= 2), 2 + (rng.random(n) * np.maximum(n_prev - 1, 1)).astype(np.int64), 1)
+    seq = np.where(
+        older & (n_prev >= 2), 2 + (rng.random(n) * np.maximum(n_prev - 1, 1)).astype(np.int64), 1
+    )
     seq = np.minimum(seq, n_prev)
     seq = np.where(kind == "outdated", seq, 0)
     addr_id = h.reindex(pd.MultiIndex.from_arrays([hid, seq])).to_numpy().astype(np.int64)
@@ -226,15 +257,24 @@ def _detention_facilities(scenario: Scenario, zips_table: pd.DataFrame) -> pd.Da
     k = max(3, len(zips_table) // 15)
     rows = zips_table.iloc[rng.choice(len(zips_table), size=min(k, len(zips_table)), replace=False)]
     names = [
-        f"{county.replace(' COUNTY', '')} COUNTY DETENTION CENTER" if county and i % 2 else f"{city} PROCESSING CENTER"
-        for i, (city, county) in enumerate(zip(rows["city"], rows["county"]))
+        f"{county.replace(' COUNTY', '')} COUNTY DETENTION CENTER"
+        if county and i % 2
+        else f"{city} PROCESSING CENTER"
+        for i, (city, county) in enumerate(zip(rows["city"], rows["county"], strict=True))
     ]
     return pd.DataFrame(
-        {"name": names, "city": rows["city"].to_numpy(), "state": rows["state"].to_numpy(), "zip": rows["zip"].to_numpy()}
+        {
+            "name": names,
+            "city": rows["city"].to_numpy(),
+            "state": rows["state"].to_numpy(),
+            "zip": rows["zip"].to_numpy(),
+        }
     )
 
 
-def _address_lines(df: pd.DataFrame, kind: np.ndarray, junk_form: np.ndarray, facility: np.ndarray) -> np.ndarray:
+def _address_lines(
+    df: pd.DataFrame, kind: np.ndarray, junk_form: np.ndarray, facility: np.ndarray
+) -> np.ndarray:
     """Compose the one-line address an enforcement file holds, from the (noised) parts."""
     cols = {c: df[c].to_numpy(dtype=object, na_value=None) for c in ADDRESS_COLUMNS}
     out = np.empty(len(df), dtype=object)
@@ -246,7 +286,9 @@ def _address_lines(df: pd.DataFrame, kind: np.ndarray, junk_form: np.ndarray, fa
             out[i] = text.format(zip=zp) if "{zip}" in text and zp else text.replace(" {zip}", "")
         elif k == "detention":
             tail = " ".join(x for x in (sa, zp) if x)
-            out[i] = ", ".join(x for x in (facility[i], ci, tail) if x) if any((ci, sa, zp)) else None
+            out[i] = (
+                ", ".join(x for x in (facility[i], ci, tail) if x) if any((ci, sa, zp)) else None
+            )
         else:
             street = " ".join(x for x in (hn, st, un) if x)
             tail = " ".join(x for x in (sa, zp) if x)

@@ -25,13 +25,35 @@ from data_gen.rng import substream
 log = logging.getLogger(__name__)
 
 PERSON_COLUMNS = (
-    "person_id", "household_id", "given_name", "middle_name", "surname_paternal", "surname_maternal",
-    "sex", "dob", "origin", "status", "ssn", "itin", "is_filer", "has_final_order", "age", "role",
+    "person_id",
+    "household_id",
+    "given_name",
+    "middle_name",
+    "surname_paternal",
+    "surname_maternal",
+    "sex",
+    "dob",
+    "origin",
+    "status",
+    "ssn",
+    "itin",
+    "is_filer",
+    "has_final_order",
+    "age",
+    "role",
     "is_dependent",
 )
 ADDRESS_COLUMNS_OUT = (
-    "address_id", "house_number", "street", "unit", "city", "state", "zip", "building_id",
-    "units_in_building", "building_kind",
+    "address_id",
+    "house_number",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "building_id",
+    "units_in_building",
+    "building_kind",
 )
 
 
@@ -87,27 +109,41 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
     persons = assign_tins_and_filing(scenario, persons)
     lap("population")
 
-    noncitizen_adult = (~persons["status"].isin(["us_born", "naturalized"])) & (persons["age"] >= 18)
+    noncitizen_adult = (~persons["status"].isin(["us_born", "naturalized"])) & (
+        persons["age"] >= 18
+    )
     hh_noncitizen = noncitizen_adult.groupby(persons["household_id"]).any().to_numpy()
     hc = scenario.housing
     rng = substream(scenario.seed, "households", "tenure")
-    renter = rng.random(len(hh)) < np.where(hh_noncitizen, hc.renter_share_noncitizen, hc.renter_share_citizen)
-    kind = np.where(renter, np.where(rng.random(len(hh)) < hc.large_complex_share_of_renters, 2, 1), 0)
+    renter = rng.random(len(hh)) < np.where(
+        hh_noncitizen, hc.renter_share_noncitizen, hc.renter_share_citizen
+    )
+    kind = np.where(
+        renter, np.where(rng.random(len(hh)) < hc.large_complex_share_of_renters, 2, 1), 0
+    )
     addresses, hh_address = build_housing(scenario, zips, hh["zip_idx"].to_numpy(), kind)
     history = address_history(scenario, addresses, hh_address, renter)
     irs_address = address_on(history, len(hh), scenario.world.filing_date)
     lap("housing")
 
     filers, dependents, irs_log = irs_tables(
-        persons, addresses, irs_address, rates=resolved_noise_rates(scenario, "irs"), seed=scenario.seed
+        persons,
+        addresses,
+        irs_address,
+        rates=resolved_noise_rates(scenario, "irs"),
+        seed=scenario.seed,
     )
     lap("irs")
-    requests, request_truth, req_log = request_list(scenario, persons, addresses, history, zips.table)
+    requests, request_truth, req_log = request_list(
+        scenario, persons, addresses, history, zips.table
+    )
     lap("requests")
 
     truth = (
         requests[["request_id", "person_id"]]
-        .merge(filers[["record_id", "person_id"]], on="person_id", how="inner")[["request_id", "record_id"]]
+        .merge(filers[["record_id", "person_id"]], on="person_id", how="inner")[
+            ["request_id", "record_id"]
+        ]
         .sort_values(["request_id", "record_id"], ignore_index=True)
     )
     households = household_summary(persons, hh_address)

@@ -1,0 +1,208 @@
+"""The whole world: determinism, structure, request-list composition and realism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data_gen import Scenario, generate_world, load_scenario, read_table, write_dataset
+from data_gen.dataset import TABLES, content_hash
+from data_gen.realism import realism_summary
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE = load_scenario(ROOT / "configs" / "smoke.toml")
+SEEDS = (11, 2024)
+
+
+def hashes(world) -> dict[str, str]:
+    out = {name: content_hash(df) for name, df in world.tables.items()}
+    out["noise_log"] = content_hash(world.noise_log)
+    return out
+
+
+@pytest.fixture(scope="module")
+def smoke_world():
+    return generate_world(SMOKE)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_same_seed_gives_identical_tables(seed):
+    a = hashes(generate_world(SMOKE, seed=seed))
+    b = hashes(generate_world(SMOKE, seed=seed))
+    assert a == b
+
+
+def test_other_seed_changes_every_table():
+    a = hashes(generate_world(SMOKE, seed=SEEDS[0]))
+    b = hashes(generate_world(SMOKE, seed=SEEDS[1]))
+    assert set(a) == set(TABLES) | {"noise_log"}
+    assert all(a[name] != b[name] for name in a), [n for n in a if a[n] == b[n]]
+
+
+def test_request_settings_leave_population_and_irs_unchanged():
+    """Named random streams: changing the request list does not move other draws."""
+    a = generate_world(SMOKE)
+    b = generate_world(SMOKE.with_overrides(requests={"tin_share": 0.5, "borrowed_tin_share": 0.3}))
+    for name in ("persons", "households", "addresses", "irs_filers", "irs_dependents"):
+        assert content_hash(a.tables[name]) == content_hash(b.tables[name]), name
+    assert content_hash(a.tables["requests"]) != content_hash(b.tables["requests"])
+
+
+def test_written_folder_matches_manifest(tmp_path, smoke_world):
+    out = write_dataset(smoke_world, tmp_path / "world")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == SMOKE.seed
+    assert manifest["config"]["world"]["persons"] == SMOKE.world.persons
+    for name in TABLES:
+        df = read_table(out, name)
+        assert len(df) == manifest["tables"][name]["rows"]
+        assert len(df) > 0, name
+    # reading back gives the same content as was generated (dates become calendar dates)
+    back = read_table(out, "truth")
+    pd.testing.assert_frame_equal(
+        back, smoke_world.tables["truth"].reset_index(drop=True), check_dtype=False
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["world"]
+
+
+def test_structure_and_keys(smoke_world):
+    t = smoke_world.tables
+    persons, hh, addr, irs = t["persons"], t["households"], t["addresses"], t["irs_filers"]
+    assert (
+        persons["person_id"].is_unique
+        and irs["record_id"].is_unique
+        and t["requests"]["request_id"].is_unique
+    )
+    assert set(persons["household_id"]) == set(hh["household_id"])
+    assert hh["address_id"].isin(addr["address_id"]).all()
+    # one household per unit
+    assert hh["address_id"].is_unique
+    assert (hh.set_index("household_id")["size"] == persons.groupby("household_id").size()).all()
+    # IRS: filers are adults with a TIN; a return has one primary and at most one spouse
+    filers = persons.set_index("person_id").loc[irs["person_id"]]
+    assert (filers["age"] >= 18).all()
+    assert irs["tin"].notna().all() and irs["tin"].is_unique
+    roles = irs.groupby("return_id")["role"].agg(list)
+    assert roles.map(lambda r: sorted(r) in (["primary"], ["primary", "spouse"])).all()
+    assert (irs.groupby("return_id")["household_id"].nunique() == 1).all()
+    assert set(irs.loc[irs["tin_type"] == "ITIN", "tin"].str[0]) == {"9"}
+    # dependents are children on an existing return, each with a TIN
+    deps = t["irs_dependents"]
+    assert deps["return_id"].isin(irs["return_id"]).all() and deps["tin"].notna().all()
+    assert (persons.set_index("person_id").loc[deps["person_id"], "age"] < 18).all()
+
+
+def test_truth_links_each_request_to_its_person(smoke_world):
+    t = smoke_world.tables
+    truth = t["truth"].merge(t["requests"][["request_id", "person_id"]], on="request_id")
+    truth = truth.merge(
+        t["irs_filers"][["record_id", "person_id"]], on="record_id", suffixes=("_req", "_irs")
+    )
+    assert (truth["person_id_req"] == truth["person_id_irs"]).all()
+    rt = t["request_truth"].set_index("request_id")
+    has_truth = rt.index.isin(t["truth"]["request_id"])
+    # never-filed people have no true record; people who filed have exactly one
+    assert not has_truth[~rt["person_filed"].to_numpy()].any()
+    assert has_truth[rt["person_filed"].to_numpy()].all()
+    assert t["truth"]["request_id"].is_unique
+
+
+def test_requests_carry_the_designed_tins_and_addresses(smoke_world):
+    t = smoke_world.tables
+    req = t["requests"].set_index("request_id")
+    rt = t["request_truth"].set_index("request_id")
+    persons = t["persons"].set_index("person_id")
+    own = rt["tin_source"] == "own"
+    borrowed = rt["tin_source"] == "borrowed"
+    assert req.loc[rt["tin_source"] == "none", "tin"].isna().all()
+    owner = persons.loc[rt.loc[borrowed, "tin_owner_person_id"]]
+    assert (
+        rt.loc[borrowed, "tin_owner_person_id"].to_numpy()
+        != rt.loc[borrowed, "person_id"].to_numpy()
+    ).all()
+    owner_tins = np.where(owner["ssn"].notna(), owner["ssn"], owner["itin"])
+    noised = t["noise_log"] if "noise_log" in t else smoke_world.noise_log
+    tin_noised = set(
+        noised.loc[(noised["table"] == "requests") & (noised["field"] == "tin"), "record_key"]
+    )
+    clean = ~rt.loc[borrowed].index.isin(tin_noised)
+    assert (req.loc[borrowed, "tin"].to_numpy()[clean] == owner_tins[clean]).all()
+    me = persons.loc[rt.loc[own, "person_id"]]
+    assert (
+        (req.loc[own, "tin"].to_numpy() == me["itin"].to_numpy())
+        | (req.loc[own, "tin"].to_numpy() == me["ssn"].to_numpy())
+        | rt.loc[own].index.isin(tin_noised)
+    ).all()
+    junk = rt["address_kind"] == "junk"
+    lines = req.loc[junk, "address"]
+    expected = {
+        "failed_to_provide_zip": "FAILED TO PROVIDE",
+        "unknown_address_zip": "UNKNOWN ADDRESS",
+        "unknown_address": "UNKNOWN ADDRESS",
+        "na_na": "NA NA",
+    }
+    for rid, line in lines.items():
+        assert line.startswith(expected[rt.at[rid, "junk_form"]]), line
+    assert req.loc[junk, "house_number"].isna().all() and req.loc[junk, "street"].isna().all()
+    # outdated addresses are real former addresses of the household, not the current one
+    outdated = rt["address_kind"] == "outdated"
+    hist = t["address_history"]
+    current = hist[hist["sequence"] == 0].set_index("household_id")["address_id"]
+    hh = persons.loc[rt.loc[outdated, "person_id"], "household_id"].to_numpy()
+    assert (rt.loc[outdated, "true_address_id"].to_numpy() != current.loc[hh].to_numpy()).all()
+    former = set(zip(hist["household_id"], hist["address_id"], strict=True))
+    assert all(
+        (h, a) in former for h, a in zip(hh, rt.loc[outdated, "true_address_id"], strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"tin_share": 0.55, "borrowed_tin_share": 0.4, "never_filed_share": 0.3},
+        {
+            "tin_share": 0.1,
+            "borrowed_tin_share": 0.0,
+            "never_filed_share": 0.7,
+            "address_kinds": {"current": 0.4, "outdated": 0.4, "junk": 0.15, "detention": 0.05},
+        },
+    ],
+    ids=["defaults", "many-tins", "mostly-never-filed"],
+)
+def test_request_list_shares_equal_configured(overrides):
+    scenario = SMOKE.with_overrides(requests=overrides)
+    world = generate_world(scenario)
+    got = realism_summary(world.tables)["request_list"]
+    rc = scenario.requests
+    n = got["requests"]
+    assert n > 100
+    # composition is allocated exactly: shares equal the configured ones up to rounding
+    assert abs(got["tin_share"] - rc.tin_share) <= 1 / n
+    assert abs(got["never_filed_share"] - rc.never_filed_share) <= 1 / n
+    assert abs(got["borrowed_tin_share"] - rc.borrowed_tin_share) <= 1 / max(
+        1, round(n * rc.tin_share)
+    )
+    for kind, share in rc.address_kinds.items():
+        assert abs(got[f"address_{kind}_share"] - share) <= 1 / n, kind
+
+
+def test_default_world_is_realistic():
+    """Issue acceptance 4, measured on the default world (about 200,000 people)."""
+    world = generate_world(load_scenario(ROOT / "configs" / "default.toml"))
+    r = realism_summary(world.tables)
+    assert 0.08 <= r["hispanic_surnames"]["top5_share"] <= 0.12
+    assert 0.22 <= r["hispanic_surnames"]["top26_share"] <= 0.30
+    assert 0.75 <= r["children_of_undocumented"]["us_citizen_share"] <= 0.90
+    assert r["shared_addresses"]["itin_shared_share"] >= 0.20
+    assert 190_000 <= len(world.tables["persons"]) <= 200_000
+
+
+def test_world_size_follows_config():
+    small = generate_world(Scenario().with_overrides(world={"persons": 1500, "n_zips": 3}))
+    assert 1400 <= len(small.tables["persons"]) <= 1500
+    assert small.tables["addresses"]["zip"].nunique() <= 3
