@@ -13,6 +13,7 @@ import pandas as pd
 from data_gen import vocab
 from data_gen.census import first_name_sampler, surname_sampler
 from data_gen.config import HOUSEHOLD_TYPES, ORIGINS, STATUSES, Scenario
+from data_gen.errors import ConfigError
 from data_gen.geography import Zips
 from data_gen.rng import substream
 
@@ -91,7 +92,7 @@ def make_households(scenario: Scenario, zips: Zips) -> pd.DataFrame:
         }
     )[keep].reset_index(drop=True)
     if len(hh) == 0:
-        hh = hh.iloc[:0]
+        raise ConfigError(f"world.persons = {target}: too small for even one household")
     return hh
 
 

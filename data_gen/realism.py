@@ -68,6 +68,44 @@ def shared_street_address(
     }
 
 
+def namesakes(
+    persons: pd.DataFrame,
+    households: pd.DataFrame,
+    addresses: pd.DataFrame,
+    request_truth: pd.DataFrame,
+) -> dict[str, float]:
+    """How often a requested person shares first name and (paternal) surname with another filer.
+
+    Names are compared without accents, on the true (noise-free) names; "same ZIP"
+    uses current addresses.  These namesakes are the people a name-based match can
+    confuse with the requested person.
+    """
+    zip_of_hh = addresses.set_index("address_id")["zip"].reindex(households["address_id"]).to_numpy()
+    hh_zip = pd.Series(zip_of_hh, index=households["household_id"])
+    key = persons["given_name"].map(fold_accents) + " " + persons["surname_paternal"].map(fold_accents)
+    frame = pd.DataFrame(
+        {
+            "person_id": persons["person_id"],
+            "key": key,
+            "zip": hh_zip.reindex(persons["household_id"]).to_numpy(),
+        }
+    )
+    filers = frame[persons["is_filer"].to_numpy()]
+    by_name = filers.groupby("key").size()
+    by_name_zip = filers.groupby(["key", "zip"]).size()
+    req = frame.set_index("person_id").loc[request_truth["person_id"]]
+    self_filer = request_truth["person_filed"].to_numpy().astype(int)
+    anywhere = by_name.reindex(req["key"]).fillna(0).to_numpy() - self_filer
+    same_zip = (
+        by_name_zip.reindex(pd.MultiIndex.from_arrays([req["key"], req["zip"]])).fillna(0).to_numpy()
+        - self_filer
+    )
+    return {
+        "requests_with_namesake_filer_anywhere": float(np.mean(anywhere > 0)),
+        "requests_with_namesake_filer_same_zip": float(np.mean(same_zip > 0)),
+    }
+
+
 def request_shares(request_truth: pd.DataFrame) -> dict[str, float]:
     """Realised composition of the request list (compare with the ``requests`` config)."""
     n = len(request_truth)
@@ -97,6 +135,9 @@ def realism_summary(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
             tables["households"], tables["addresses"], tables["irs_filers"]
         ),
         "request_list": request_shares(tables["request_truth"]),
+        "namesakes": namesakes(
+            tables["persons"], tables["households"], tables["addresses"], tables["request_truth"]
+        ),
         "status_shares": {
             k: float(v) for k, v in tables["persons"]["status"].value_counts(normalize=True).items()
         },

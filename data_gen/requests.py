@@ -81,6 +81,12 @@ def request_list(
     cap_f = len(filed) / (1 - s) if s < 1 else np.inf
     cap_n = len(never) / s if s > 0 else np.inf
     n = int(np.floor(min(cap_f, cap_n) * rc.fraction_of_final_orders))
+    if n == 0:
+        raise ConfigError(
+            f"the request list is empty: {len(pool)} people have a final order ({len(filed)} filed, "
+            f"{len(never)} never filed) and requests.never_filed_share = {s}; raise world.persons "
+            "or status.final_order_rate"
+        )
     n_never = exact_counts(n, {"never": s, "filed": 1 - s})["never"]
     chosen = np.concatenate(
         [
@@ -96,7 +102,7 @@ def request_list(
 
     addr = addresses.set_index("address_id").reindex(addr_id)
     parts = {c: addr[c].to_numpy(dtype=object, na_value=None) for c in ADDRESS_COLUMNS}
-    zip_known = np.array([f.endswith("_zip") for f in junk_form.astype(str)])
+    zip_known = np.array([f.endswith("_zip") for f in junk_form.astype(str)], dtype=bool)
     current_zip = addresses["zip"].to_numpy(dtype=object)[
         history[history["sequence"] == 0]
         .set_index("household_id")["address_id"]
