@@ -16,12 +16,14 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from data_gen.errors import ConfigError
+from data_gen.noise import NOISE_NAMES, NOISE_TYPES
 
 ORIGINS = ("hispanic", "white", "black", "api", "native", "multiple")
 STATUSES = ("us_born", "naturalized", "lpr", "temporary", "undocumented")
@@ -359,15 +361,31 @@ class RequestConfig:
     )
 
 
+def _default_rates(side: str) -> dict[str, float]:
+    return {nt.name: nt.irs_rate if side == "irs" else nt.request_rate for nt in NOISE_TYPES}
+
+
 @dataclass(frozen=True)
 class NoiseConfig:
-    """Noise rates per side; keys are noise-type names from ``data_gen.noise``."""
+    """Noise rates per side; keys are noise-type names from ``data_gen.noise``.
 
-    irs: dict = _f(
-        {}, "noise_rates", "rates on the IRS side (missing keys take the registry default)"
+    Both tables always hold every registered type: a scenario file overrides
+    some, the others keep the registry defaults.
+    """
+
+    irs: dict = field(
+        default_factory=lambda: _default_rates("irs"),
+        metadata={
+            "check": "noise_rates",
+            "doc": "rates on the IRS side (unlisted types take the registry default)",
+        },
     )
-    requests: dict = _f(
-        {}, "noise_rates", "rates on the request side (missing keys take the registry default)"
+    requests: dict = field(
+        default_factory=lambda: _default_rates("requests"),
+        metadata={
+            "check": "noise_rates",
+            "doc": "rates on the request side (unlisted types take the registry default)",
+        },
     )
 
 
@@ -387,13 +405,8 @@ class Scenario:
     noise: NoiseConfig = field(default_factory=NoiseConfig)
 
     def to_dict(self) -> dict:
-        """Return the resolved scenario as plain data (noise rates filled in)."""
-        data = dataclasses.asdict(self)
-        data["noise"] = {
-            "irs": resolved_noise_rates(self, "irs"),
-            "requests": resolved_noise_rates(self, "requests"),
-        }
-        return data
+        """Return the resolved scenario as plain data (every setting filled in)."""
+        return dataclasses.asdict(self)
 
     def config_hash(self) -> str:
         """Return a SHA-256 hex digest of the resolved scenario."""
@@ -417,14 +430,7 @@ class Scenario:
 
 def resolved_noise_rates(scenario: Scenario, side: str) -> dict[str, float]:
     """Return every registered noise type's rate on ``side`` ("irs" or "requests")."""
-    from data_gen.noise import NOISE_TYPES
-
-    overrides = getattr(scenario.noise, side)
-    out = {}
-    for nt in NOISE_TYPES:
-        default = nt.irs_rate if side == "irs" else nt.request_rate
-        out[nt.name] = float(overrides.get(nt.name, default))
-    return out
+    return dict(getattr(scenario.noise, side))
 
 
 def _to_plain(obj: Any) -> Any:
@@ -486,11 +492,13 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
             raise _fail(source, key, f"value {value} is negative")
         return float(value)
     if check == "date":
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise _fail(source, key, f"{value!r} is not a date (YYYY-MM-DD)")
         try:
-            dt.date.fromisoformat(str(value))
+            dt.date.fromisoformat(value)
         except ValueError:
             raise _fail(source, key, f"{value!r} is not a date (YYYY-MM-DD)") from None
-        return str(value)
+        return value
     if check == "choice":
         if value not in f.metadata["choices"]:
             raise _fail(source, key, f"{value!r} is not one of {', '.join(f.metadata['choices'])}")
@@ -534,11 +542,9 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
             out[name] = _check_probability(rate, f"{key}.{name}", source)
         return out
     if check == "noise_rates":
-        from data_gen.noise import NOISE_NAMES
-
         if not isinstance(value, Mapping):
             raise _fail(source, key, "expected a table of noise rates")
-        out = {}
+        out = dict(default)
         for name, rate in value.items():
             if name not in NOISE_NAMES:
                 raise _fail(
@@ -553,7 +559,7 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
 
 def _build(cls: type, data: Any, prefix: str, source: str) -> Any:
     if not isinstance(data, Mapping):
-        raise _fail(source, prefix or "<top>", "expected a table")
+        raise _fail(source, prefix.rstrip(".") or "<top>", "expected a table")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
         if key not in fields:

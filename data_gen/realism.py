@@ -80,9 +80,15 @@ def namesakes(
     uses current addresses.  These namesakes are the people a name-based match can
     confuse with the requested person.
     """
-    zip_of_hh = addresses.set_index("address_id")["zip"].reindex(households["address_id"]).to_numpy()
+    zip_of_hh = (
+        addresses.set_index("address_id")["zip"].reindex(households["address_id"]).to_numpy()
+    )
     hh_zip = pd.Series(zip_of_hh, index=households["household_id"])
-    key = persons["given_name"].map(fold_accents) + " " + persons["surname_paternal"].map(fold_accents)
+    key = (
+        persons["given_name"].map(fold_accents)
+        + " "
+        + persons["surname_paternal"].map(fold_accents)
+    )
     frame = pd.DataFrame(
         {
             "person_id": persons["person_id"],
@@ -97,7 +103,9 @@ def namesakes(
     self_filer = request_truth["person_filed"].to_numpy().astype(int)
     anywhere = by_name.reindex(req["key"]).fillna(0).to_numpy() - self_filer
     same_zip = (
-        by_name_zip.reindex(pd.MultiIndex.from_arrays([req["key"], req["zip"]])).fillna(0).to_numpy()
+        by_name_zip.reindex(pd.MultiIndex.from_arrays([req["key"], req["zip"]]))
+        .fillna(0)
+        .to_numpy()
         - self_filer
     )
     return {

@@ -20,7 +20,10 @@ TINY = 'name = "tiny"\nseed = 3\n\n[world]\npersons = 1500\nn_zips = 4\n'
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "benchmark", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=180,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
@@ -34,7 +37,11 @@ def leftovers(parent: Path) -> list[str]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --------------------------------------------------------------------------- bad configs
@@ -43,16 +50,33 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize(
     ("config", "key", "problem"),
     [
-        pytest.param("[requests]\ntin_shar = 0.3\n", "requests.tin_shar", "unknown key", id="unknown-key"),
-        pytest.param("[requests]\ntin_share = 1.5\n", "requests.tin_share", "outside [0, 1]", id="probability-above-1"),
-        pytest.param("[housing]\noccupancy = -0.1\n", "housing.occupancy", "outside [0, 1]", id="probability-below-0"),
+        pytest.param(
+            "[requests]\ntin_shar = 0.3\n", "requests.tin_shar", "unknown key", id="unknown-key"
+        ),
+        pytest.param(
+            "[requests]\ntin_share = 1.5\n",
+            "requests.tin_share",
+            "outside [0, 1]",
+            id="probability-above-1",
+        ),
+        pytest.param(
+            "[housing]\noccupancy = -0.1\n",
+            "housing.occupancy",
+            "outside [0, 1]",
+            id="probability-below-0",
+        ),
         pytest.param("[world]\npersons = -5\n", "world.persons", "negative", id="negative-size"),
         pytest.param(
             "[requests.address_kinds]\ncurrent = 0.5\noutdated = 0.3\n",
-            "requests.address_kinds", "sum to 0.8", id="distribution-sum",
+            "requests.address_kinds",
+            "sum to 0.8",
+            id="distribution-sum",
         ),
         pytest.param(
-            "[noise.requests]\nnot_a_noise = 0.1\n", "noise.requests.not_a_noise", "unknown noise type", id="unknown-noise",
+            "[noise.requests]\nnot_a_noise = 0.1\n",
+            "noise.requests.not_a_noise",
+            "unknown noise type",
+            id="unknown-noise",
         ),
         pytest.param("[world\npersons = 1\n", "bad.toml", "not valid TOML", id="invalid-toml"),
     ],
@@ -124,15 +148,33 @@ def test_out_that_is_a_file_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("args", "needle", "one_line"),
     [
-        pytest.param(["generate", "--config", "missing.toml", "--out", "out"], "config file not found", True,
-                     id="missing-config"),
-        pytest.param(["generate", "--config", "."], "--config and --out are required", True, id="missing-out"),
-        pytest.param(["generate", "--config", "tiny.toml", "--out", "out", "--seed", "-1"], "--seed -1", True,
-                     id="negative-seed"),
-        pytest.param(["generate", "--config", "tiny.toml", "--out", "out", "--seed", "abc"], "invalid int value", False,
-                     id="seed-not-int"),
-        pytest.param(["generate", "--config", "tiny.toml", "--out", "out", "--bogus"], "unrecognized arguments", False,
-                     id="unknown-option"),
+        pytest.param(
+            ["generate", "--config", "missing.toml", "--out", "out"],
+            "config file not found",
+            True,
+            id="missing-config",
+        ),
+        pytest.param(
+            ["generate", "--config", "."], "--config and --out are required", True, id="missing-out"
+        ),
+        pytest.param(
+            ["generate", "--config", "tiny.toml", "--out", "out", "--seed", "-1"],
+            "--seed -1",
+            True,
+            id="negative-seed",
+        ),
+        pytest.param(
+            ["generate", "--config", "tiny.toml", "--out", "out", "--seed", "abc"],
+            "invalid int value",
+            False,
+            id="seed-not-int",
+        ),
+        pytest.param(
+            ["generate", "--config", "tiny.toml", "--out", "out", "--bogus"],
+            "unrecognized arguments",
+            False,
+            id="unknown-option",
+        ),
         pytest.param([], "required", False, id="no-command"),
         pytest.param(["frobnicate"], "invalid choice", False, id="unknown-command"),
     ],
@@ -188,7 +230,9 @@ def test_tiny_run_then_force_rerun_replaces_folder(tmp_path):
 
     # a stray file proves the folder is replaced, not merged into
     (out / "stray.txt").write_text("old")
-    proc = run_cli(tmp_path, "-q", "generate", "--config", "tiny.toml", "--out", out, "--seed", "4", "--force")
+    proc = run_cli(
+        tmp_path, "-q", "generate", "--config", "tiny.toml", "--out", out, "--seed", "4", "--force"
+    )
     assert proc.returncode == 0, proc.stderr
     manifest2 = check_dataset(out)
     assert manifest2["seed"] == 4
