@@ -311,7 +311,9 @@ def _names(
     given = np.where(junior, given[f], given)
 
     # native spellings (accents) for Hispanic and Vietnamese-origin people
-    native = (hisp | (origin == ORIGIN_INDEX["api"])) & (rng.random(n) < hc.native_spelling_share)
+    # native spelling is a family trait: every member of a household writes it the same way
+    native_hh = rng.random(int(hid.max()) + 1) < hc.native_spelling_share
+    native = (hisp | (origin == ORIGIN_INDEX["api"])) & native_hh[hid]
     given, middle, paternal, maternal = (
         np.where(native, _accented(col), col) for col in (given, middle, paternal, maternal)
     )
