@@ -113,6 +113,7 @@ def given_name_variant(values: np.ndarray, rng: np.random.Generator) -> np.ndarr
         options = [first, second, f"{first} {second[0]}"]
         if fold_accents(first) == "MARIA":
             options.append(f"MA. {second}")
+        options = [o for o in options if o != v]  # "JOSE L" must not stay "JOSE L"
         out[k] = options[rng.integers(len(options))]
     return out
 
