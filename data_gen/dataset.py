@@ -34,6 +34,7 @@ TABLES = (
     "requests",
     "request_truth",
     "truth",
+    "irs_truth",
 )
 PACKAGES = ("numpy", "pandas", "pyarrow", "faker", "zipcodes", "nicknames", "itin-bench")
 FORMAT_VERSION = 1

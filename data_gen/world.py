@@ -81,8 +81,8 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
     -------
     World
         Tables ``persons``, ``households``, ``addresses``, ``address_history``,
-        ``irs_filers``, ``irs_dependents``, ``requests``, ``request_truth`` and
-        ``truth``, and the noise log.
+        ``irs_filers``, ``irs_dependents``, ``requests``, ``request_truth``,
+        ``truth`` and ``irs_truth``, and the noise log.
 
     Examples
     --------
@@ -146,6 +146,16 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
         ]
         .sort_values(["request_id", "record_id"], ignore_index=True)
     )
+    # the unit each return's address refers to (ground truth for harm analysis: who
+    # lives at a disclosed address today may not be the filer's household)
+    irs_truth = pd.DataFrame(
+        {
+            "record_id": filers["record_id"].to_numpy(),
+            "person_id": filers["person_id"].to_numpy(),
+            "household_id": filers["household_id"].to_numpy(),
+            "address_id": irs_address[filers["household_id"].to_numpy()],
+        }
+    )
     households = household_summary(persons, hh_address)
     households.insert(2, "renter", renter)
     tables = {
@@ -158,6 +168,7 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
         "requests": requests,
         "request_truth": request_truth,
         "truth": truth,
+        "irs_truth": irs_truth,
     }
     noise_log = pd.concat([irs_log, req_log], ignore_index=True)
     lap("assembly")

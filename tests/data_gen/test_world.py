@@ -206,3 +206,31 @@ def test_world_size_follows_config():
     small = generate_world(Scenario().with_overrides(world={"persons": 1500, "n_zips": 3}))
     assert 1400 <= len(small.tables["persons"]) <= 1500
     assert small.tables["addresses"]["zip"].nunique() <= 3
+
+
+def test_irs_truth_points_at_the_filed_address(smoke_world):
+    t = smoke_world.tables
+    irs = t["irs_filers"].set_index("record_id")
+    truth = t["irs_truth"].set_index("record_id").loc[irs.index]
+    assert (truth["person_id"] == irs["person_id"]).all()
+    log = smoke_world.noise_log
+    noised = set(
+        log.loc[
+            (log["table"] == "irs_filers")
+            & log["field"].isin(["house_number", "street", "unit", "zip", "city", "state"]),
+            "record_key",
+        ]
+    )
+    clean = ~irs.index.isin(noised)
+    assert clean.sum() > 100
+    addr = t["addresses"].set_index("address_id").loc[truth.loc[clean, "address_id"]]
+    for col in ("house_number", "street", "unit", "city", "state", "zip"):
+        a = irs.loc[clean, col].to_numpy(dtype=object, na_value=None)
+        b = addr[col].to_numpy(dtype=object, na_value=None)
+        assert (a == b).all(), col
+    # most filers are at their household's current address; movers since filing are not
+    current = t["households"].set_index("household_id")["address_id"]
+    at_current = (
+        truth["address_id"].to_numpy() == current.loc[truth["household_id"]].to_numpy()
+    ).mean()
+    assert 0.9 < at_current < 1.0
