@@ -42,18 +42,18 @@ def _add_perf(sub: argparse._SubParsersAction) -> None:
         "--config",
         type=Path,
         default=None,
-        help="scenario to scale (default: configs/default.toml settings)",
+        help="scenario to scale to --persons (default: the built-in defaults, as in configs/default.toml)",
     )
     g.add_argument("--seed", type=int, default=None)
     g.add_argument(
-        "--keep", type=Path, default=None, help="keep the written dataset in this folder"
+        "--keep", type=Path, default=None, help="write the dataset to this new folder and keep it"
     )
     g.set_defaults(func=_cmd_perf_generate)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from data_gen import generate_world, load_scenario, write_dataset
-    from data_gen.realism import realism_summary
+    from data_gen import generate_world, load_scenario, read_manifest, write_dataset
+    from data_gen.dataset import check_output_folder
 
     if args.list_noise:
         from data_gen.noise import NOISE_TYPES
@@ -69,7 +69,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed {args.seed}: must be a non-negative integer")
     scenario = load_scenario(args.config)
-    _check_out(args.out, args.force)
+    check_output_folder(args.out, force=args.force)
     started = time.perf_counter()
     world = generate_world(scenario, seed=args.seed)
     write_dataset(world, args.out, force=args.force)
@@ -80,7 +80,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         f"{len(t['irs_filers']):,} IRS records, {len(t['requests']):,} requests, "
         f"{len(t['truth']):,} true pairs, {len(world.noise_log):,} noised cells"
     )
-    req = realism_summary(t)["request_list"]
+    req = read_manifest(args.out)["realism"]["request_list"]
     print(
         f"request list: {req['tin_share']:.1%} with a TIN ({req['borrowed_tin_share']:.1%} of them borrowed), "
         f"{req['never_filed_share']:.1%} never filed, {req['address_outdated_share']:.1%} outdated and "
@@ -88,13 +88,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     )
     print(f"dataset: {args.out} (manifest.json lists every table with its content hash)")
     return 0
-
-
-def _check_out(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"--out {out}: folder exists and is not empty (use --force to replace it)")
 
 
 def _cmd_perf_generate(args: argparse.Namespace) -> int:

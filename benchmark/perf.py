@@ -23,32 +23,49 @@ def machine() -> str:
 
 
 def perf_generate(*, persons: int, config: Path | None, seed: int | None, keep: Path | None) -> int:
-    """Generate and write a world of ``persons`` people; print throughput and peak RSS."""
+    """Generate and write a world of ``persons`` people; print throughput and peak RSS.
+
+    The scenario (``config``, or the built-in defaults) is scaled to ``persons``
+    at the same density (persons per ZIP code).  The world is written to a
+    temporary folder that is removed afterwards, or to ``keep``.
+    """
     from data_gen import generate_world, load_scenario, write_dataset
     from data_gen.config import Scenario
+    from data_gen.dataset import check_output_folder
     from data_gen.errors import InputError
 
     if persons <= 0:
         raise InputError(f"--persons {persons}: must be positive")
+    if seed is not None and seed < 0:
+        raise InputError(f"--seed {seed}: must be a non-negative integer")
+    if keep is not None:
+        check_output_folder(keep, force=False)
     base = load_scenario(config) if config else Scenario()
-    # keep the default world's density (persons per ZIP) as the world grows
+    # keep the scenario's density (persons per ZIP) as the world grows
     n_zips = max(1, round(base.world.n_zips * persons / max(base.world.persons, 1)))
     scenario = base.with_overrides(world={"persons": persons, "n_zips": n_zips})
-    out = keep or Path(tempfile.mkdtemp(prefix="itin-bench-perf-")) / "world"
-    t0 = time.perf_counter()
-    world = generate_world(scenario, seed=seed)
-    t_gen = time.perf_counter() - t0
-    write_dataset(world, out, force=keep is not None)
-    total = time.perf_counter() - t0
+    scratch = None if keep is not None else Path(tempfile.mkdtemp(prefix="itin-bench-perf-"))
+    try:
+        out = keep if keep is not None else Path(str(scratch)) / "world"
+        t0 = time.perf_counter()
+        world = generate_world(scenario, seed=seed)
+        t_gen = time.perf_counter() - t0
+        write_dataset(world, out)
+        total = time.perf_counter() - t0
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     n = len(world.tables["persons"])
     rows = sum(len(t) for t in world.tables.values())
     print(f"machine: {machine()}")
     print(f"world: {n:,} persons in {n_zips} ZIPs; {rows:,} rows in {len(world.tables)} tables")
     for stage, secs in world.timings.items():
         print(f"  {stage:12} {secs:7.2f} s")
-    print(f"generate: {t_gen:.1f} s; with Parquet writing: {total:.1f} s")
+    print(
+        f"generate: {t_gen:.1f} s; with realism figures, hashing and Parquet writing: {total:.1f} s"
+    )
     print(f"persons per second: {n / total:,.0f}")
     print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
-    if keep is None:
-        shutil.rmtree(out.parent, ignore_errors=True)
+    if keep is not None:
+        print(f"dataset: {keep}")
     return 0

@@ -19,6 +19,9 @@ GROUP_TOTALS_2010 = {
     "multiple": 5_966_481,
     "hispanic": 50_477_594,
 }
+# Puerto Rico and other territories: their residents are citizens (or nationals) by birth
+# and much of their income has no federal filing duty, so the world uses the 50 states and DC.
+TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP"})
 # column suffix of each origin group in the Census name tables
 NAME_COLUMN = {
     "white": "pctwhite",
@@ -87,14 +90,14 @@ def first_name_sampler(origin: str, sex: str) -> Sampler:
 
 @lru_cache(maxsize=1)
 def zip_table() -> pd.DataFrame:
-    """ZCTAs that are active standard ZIP codes, with city, state, county and group shares."""
+    """ZCTAs that are active standard ZIP codes of the 50 states and DC, with city, state, county and group shares."""
     import zipcodes
 
     z = pd.DataFrame(
         [
             (r["zip_code"], r["city"].upper(), r["state"], (r["county"] or "").upper())
             for r in zipcodes.list_all()
-            if r["zip_code_type"] == "STANDARD" and r["active"]
+            if r["zip_code_type"] == "STANDARD" and r["active"] and r["state"] not in TERRITORIES
         ],
         columns=["zip", "city", "state", "county"],
     )

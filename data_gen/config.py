@@ -52,9 +52,14 @@ class WorldConfig:
     """Size, dates and geography of the synthetic world."""
 
     persons: int = _f(
-        200_000, "count", "number of people in the world (whole households; last one truncated)"
+        200_000,
+        "count",
+        "number of people in the world (whole households; last one truncated)",
+        maximum=20000000,
     )
-    n_zips: int = _f(120, "positive_int", "number of real ZIP codes the world occupies")
+    n_zips: int = _f(
+        120, "positive_int", "number of real ZIP codes the world occupies", maximum=30000
+    )
     zip_selection_group: str = _f(
         "hispanic",
         "choice",
@@ -94,14 +99,19 @@ class HousingConfig:
         "renters living in large complexes (50-300 units) rather than small multi-unit buildings (assumption)",
     )
     small_building_max_units: int = _f(
-        9, "positive_int", "largest small multi-unit building (units)"
+        9, "positive_int", "largest small multi-unit building (units)", maximum=49
     )
-    large_complex_min_units: int = _f(50, "positive_int", "smallest large complex (units)")
-    large_complex_max_units: int = _f(300, "positive_int", "largest large complex (units)")
+    large_complex_min_units: int = _f(
+        50, "positive_int", "smallest large complex (units)", maximum=2000
+    )
+    large_complex_max_units: int = _f(
+        300, "positive_int", "largest large complex (units)", maximum=2000
+    )
     households_per_street: int = _f(
         30,
         "positive_int",
         "average occupied units per street, sizing each ZIP's street pool (assumption)",
+        maximum=10000,
     )
 
 
@@ -150,6 +160,7 @@ class HouseholdConfig:
         0.9,
         "nonnegative",
         "children beyond the first in families with children: Poisson mean (assumption)",
+        maximum=10,
     )
     second_given_name_share_hispanic: float = _f(
         0.45,
@@ -164,6 +175,14 @@ class HouseholdConfig:
     )
     junior_share: float = _f(
         0.08, "probability", "sons given their father's first name (assumption)"
+    )
+    two_surnames_share_us_born: float = _f(
+        0.25,
+        "probability",
+        "US-born Hispanic people whose legal name keeps both surnames (assumption; about 20% of Latino surnames are compound in US files, NC voter file via pseudopeople)",
+    )
+    single_parent_female_share: float = _f(
+        0.80, "probability", "single-parent households headed by a woman (ACS: about 80%)"
     )
     native_spelling_share: float = _f(
         0.70,
@@ -234,6 +253,17 @@ class StatusConfig:
     spouse_same_status_share: float = _f(
         0.60, "probability", "spouses sharing the head's status (assumption)"
     )
+    final_order_male_share: float = _f(
+        0.80,
+        "probability",
+        "share of final orders among men when men and women are equally many (assumption: removals are overwhelmingly male)",
+    )
+    final_order_age65_multiplier: float = _f(
+        0.25,
+        "nonnegative",
+        "final-order rate multiplier for people aged 65 and over (assumption)",
+        maximum=10,
+    )
     child_us_born_share: float = _f(
         0.82,
         "probability",
@@ -300,11 +330,14 @@ class MovesConfig:
         "probability",
         "moves within the same ZIP (assumption; 56-59% of moves stay in the county, CPS)",
     )
-    max_previous_addresses: int = _f(3, "positive_int", "previous addresses kept per household")
+    max_previous_addresses: int = _f(
+        3, "positive_int", "previous addresses kept per household", maximum=20
+    )
     max_years_at_address: float = _f(
         15.0,
         "nonnegative",
         "longest stay drawn at one address, in years (assumption; keeps histories within a working life)",
+        maximum=80,
     )
 
 
@@ -473,6 +506,12 @@ def _check_distribution(value: Any, key: str, source: str, choices: tuple) -> di
     return {c: out.get(c, 0.0) for c in choices}
 
 
+def _check_maximum(f: dataclasses.Field, value: float, key: str, source: str) -> None:
+    maximum = f.metadata.get("maximum")
+    if maximum is not None and value > maximum:
+        raise _fail(source, key, f"{value} is larger than the supported maximum {maximum:,}")
+
+
 def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, default: Any) -> Any:
     check = f.metadata["check"]
     if check == "probability":
@@ -484,20 +523,24 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
             raise _fail(source, key, f"size {value} is negative")
         if check == "positive_int" and value == 0:
             raise _fail(source, key, "must be at least 1")
+        _check_maximum(f, value, key, source)
         return value
     if check == "nonnegative":
         if not _is_number(value):
             raise _fail(source, key, f"expected a number, got {value!r}")
         if value < 0:
             raise _fail(source, key, f"value {value} is negative")
+        _check_maximum(f, value, key, source)
         return float(value)
     if check == "date":
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise _fail(source, key, f"{value!r} is not a date (YYYY-MM-DD)")
         try:
-            dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise _fail(source, key, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        if not 1990 <= day.year <= 2100:
+            raise _fail(source, key, f"{value} is outside the supported years 1990-2100")
         return value
     if check == "choice":
         if value not in f.metadata["choices"]:
@@ -584,6 +627,8 @@ def _build(cls: type, data: Any, prefix: str, source: str) -> Any:
 
 def _check_cross_field(obj: Any, prefix: str, source: str) -> None:
     if isinstance(obj, HousingConfig):
+        if obj.occupancy <= 0:
+            raise _fail(source, f"{prefix}occupancy", "must be greater than 0")
         if obj.large_complex_min_units > obj.large_complex_max_units:
             raise _fail(
                 source, f"{prefix}large_complex_min_units", "is larger than large_complex_max_units"
@@ -646,19 +691,3 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     return scenario_from_dict(data, str(path))
-
-
-def describe_defaults() -> list[tuple[str, str, str]]:
-    """Return ``(key, default, documentation)`` for every scalar setting, for docs."""
-    rows = []
-
-    def walk(obj: Any, prefix: str) -> None:
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if dataclasses.is_dataclass(value):
-                walk(value, f"{prefix}{f.name}.")
-            elif "doc" in f.metadata:
-                rows.append((f"{prefix}{f.name}", json.dumps(value), f.metadata["doc"]))
-
-    walk(Scenario(), "")
-    return rows

@@ -41,10 +41,25 @@ FORMAT_VERSION = 1
 
 
 def content_hash(df: pd.DataFrame) -> str:
-    """SHA-256 of a table's contents (column names, dtypes and values, not the file bytes)."""
+    """SHA-256 of a table's contents: column names, value kinds and values, not file bytes.
+
+    Text columns hash the same whether pandas holds them as ``object`` or as its
+    ``str`` dtype, so the hash does not change with the pandas version.
+    """
     h = hashlib.sha256()
-    h.update(json.dumps([[c, str(t)] for c, t in df.dtypes.items()]).encode())
-    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    canonical = {}
+    kinds = []
+    for name in df.columns:
+        col = df[name]
+        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            col = col.astype(object).where(col.notna(), None)
+            kinds.append([str(name), "text"])
+        else:
+            kinds.append([str(name), str(col.dtype)])
+        canonical[name] = col
+    h.update(json.dumps(kinds).encode())
+    frame = pd.DataFrame(canonical, index=df.index)
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return h.hexdigest()
 
 
@@ -92,12 +107,12 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
         If ``out`` exists, is not empty and ``force`` is false, or is a file.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"{out}: folder exists and is not empty (use --force to replace it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    check_output_folder(out, force=force)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write there ({exc.strerror or exc})") from None
     try:
         manifest_tables = {}
         for name in TABLES:
@@ -131,10 +146,38 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
             shutil.rmtree(trash)
         else:
             tmp.rename(out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"{out}: writing failed ({exc.strerror or exc})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def check_output_folder(out: Path, *, force: bool) -> None:
+    """Fail early, before any work, if ``out`` cannot become a dataset folder.
+
+    Raises
+    ------
+    InputError
+        If ``out`` has no name (``.``), is a file, is a non-empty folder and
+        ``force`` is false, or its parent is a file.
+    """
+    resolved = out.resolve()
+    if out.name in ("", ".", "..") or resolved == Path(resolved.anchor):
+        raise InputError(f"{out}: give a folder name for the dataset, not {str(out)!r}")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise InputError(f"{out}: folder exists and is not empty (use --force to replace it)")
+    for parent in resolved.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{out}: {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK):
+                raise InputError(f"{out}: cannot write in {parent}")
+            break
 
 
 def read_manifest(folder: str | Path) -> dict:

@@ -10,6 +10,7 @@ with unit numbers; some units stay vacant and serve as former addresses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -160,8 +161,12 @@ def build_housing(
     small = kind == 1
     unit_label[small] = np.char.add("APT ", (within[small] + 1).astype(str)).astype(object)
     large = kind == 2
-    floor, door = within[large] // 12 + 1, within[large] % 12 + 1
-    unit_label[large] = np.char.add("APT ", (floor * 100 + door).astype(str)).astype(object)
+    # large complexes have at most about eight floors
+    per_floor = np.maximum(12, np.ceil(units["units"].to_numpy()[large] / 8)).astype(np.int64)
+    floor, door = within[large] // per_floor + 1, within[large] % per_floor + 1
+    unit_label[large] = np.char.add(
+        "APT ", (floor * np.where(per_floor > 99, 1000, 100) + door).astype(str)
+    ).astype(object)
     zt = zips.table
     uz = units["zip_idx"].to_numpy()
     addresses = pd.DataFrame(
@@ -202,6 +207,16 @@ def _assign_units(
     return out
 
 
+@lru_cache(maxsize=1)
+def street_base_names() -> tuple[str, ...]:
+    """Street base names: common US street words plus the 300 commonest surnames in Faker's en_US table."""
+    from faker.providers.person.en_US import Provider
+
+    surnames = sorted(Provider.last_names.items(), key=lambda kv: (-kv[1], kv[0]))[:300]
+    extra = [name.upper() for name, _ in surnames if name.upper() not in vocab.STREET_BASE_NAMES]
+    return tuple(vocab.STREET_BASE_NAMES) + tuple(extra)
+
+
 def _street_pools(scenario: Scenario, zips: Zips, households_per_zip: np.ndarray) -> dict:
     """Draw a finite pool of distinct street names for every ZIP."""
     rng = substream(scenario.seed, "geography", "streets")
@@ -213,16 +228,17 @@ def _street_pools(scenario: Scenario, zips: Zips, households_per_zip: np.ndarray
     dirs = ["", *vocab.DIRECTIONALS]
     draws = n * 3 + 10
     zip_of = np.repeat(np.arange(len(n)), draws)
-    base = rng.integers(len(vocab.STREET_BASE_NAMES), size=len(zip_of))
+    bases = street_base_names()
+    base = rng.integers(len(bases), size=len(zip_of))
     typ = rng.choice(len(types), size=len(zip_of), p=tw / tw.sum())
     dr = np.where(rng.random(len(zip_of)) < 0.15, rng.integers(1, len(dirs), size=len(zip_of)), 0)
-    code = (dr * len(vocab.STREET_BASE_NAMES) + base) * len(types) + typ
+    code = (dr * len(bases) + base) * len(types) + typ
     frame = pd.DataFrame({"zip": zip_of, "code": code, "dr": dr, "base": base, "typ": typ})
     frame = frame.drop_duplicates(["zip", "code"])
     frame = frame[_group_cumcount(frame["zip"].to_numpy()) < n[frame["zip"].to_numpy()]]
     counts = np.bincount(frame["zip"].to_numpy(), minlength=len(n))
     names = [
-        (f"{dirs[d]} " if d else "") + f"{vocab.STREET_BASE_NAMES[b]} {types[t]}"
+        (f"{dirs[d]} " if d else "") + f"{bases[b]} {types[t]}"
         for d, b, t in zip(frame["dr"], frame["base"], frame["typ"], strict=True)
     ]
     return {

@@ -63,7 +63,9 @@ def irs_tables(
             "tin_type": tin_type,
             "first_name": filers["given_name"].to_numpy(dtype=object),
             # Form 1040 asks for the first name and middle initial
-            "middle_name": np.array([m[0] if m else None for m in middle], dtype=object),
+            "middle_name": np.array(
+                [fold_accents(m[0]) if m else None for m in middle], dtype=object
+            ),
             "last_name": _full_surname(filers),
             "dob": filers["dob"].to_numpy(),
             "house_number": addr["house_number"].to_numpy(dtype=object),

@@ -23,8 +23,14 @@ def address_history(
     addresses: pd.DataFrame,
     hh_address: np.ndarray,
     renter: np.ndarray,
+    head_age: np.ndarray,
 ) -> pd.DataFrame:
     """Draw each household's earlier addresses and move dates.
+
+    Former addresses are units of the world's housing stock.  A unit whose
+    household lives there today is only used as a former address if that
+    household moved in after the stint ended; otherwise a vacant unit of the
+    same ZIP is used.  Histories start no earlier than the head's 18th birthday.
 
     Parameters
     ----------
@@ -36,6 +42,8 @@ def address_history(
         Current address_id of each household.
     renter : array of bool
         Tenure of each household.
+    head_age : array of int
+        Age of each household's head.
 
     Returns
     -------
@@ -48,41 +56,66 @@ def address_history(
     n_h = len(hh_address)
     rate = np.where(renter, mc.annual_move_rate_renter, mc.annual_move_rate_owner)
     rate = np.maximum(rate, 1e-3)
-    k_prev = np.minimum(1 + rng.poisson(rate * 10), mc.max_previous_addresses)
     seqs = mc.max_previous_addresses + 1
     # years at each address, capped so that histories stay within a working life
     durations = np.minimum(
         rng.exponential(1.0 / rate[:, None], size=(n_h, seqs)), mc.max_years_at_address
     )
     ref = np.datetime64(scenario.world.reference_date, "D")
-    ends_years = np.cumsum(durations, axis=1)  # years before ref at which each stint began
-    moved_in = ref - (ends_years * 365.25).astype(np.int64)
+    adult_years = np.maximum(head_age - 18, 0).astype(float)
+    started = np.cumsum(durations, axis=1)  # years before ref at which each stint began
+    started = np.minimum(started, np.maximum(adult_years, 0.1)[:, None] + np.arange(seqs) * 0.01)
+    moved_in = ref - (started * 365.25).astype(np.int64)
     moved_out = np.concatenate(
         [np.full((n_h, 1), np.datetime64("NaT"), dtype="datetime64[D]"), moved_in[:, :-1]], axis=1
     )
+    # earlier stints only while the head was an adult; every household keeps one
+    k_prev = np.minimum(1 + rng.poisson(rate * 10), mc.max_previous_addresses)
+    in_adult_life = np.cumsum(durations, axis=1)[:, 1:] <= adult_years[:, None]
+    k_prev = np.clip(np.minimum(k_prev, in_adult_life.sum(axis=1)), 1, None)
 
+    address_ids = addresses["address_id"].to_numpy()
     zip_idx = addresses["zip_idx"].to_numpy()
-    zip_start = np.searchsorted(zip_idx, np.arange(zip_idx.max() + 1), side="left")
-    zip_count = np.bincount(zip_idx, minlength=zip_idx.max() + 1)
+    n_zip = int(zip_idx.max()) + 1
+    zip_start = np.searchsorted(zip_idx, np.arange(n_zip), side="left")
+    zip_count = np.bincount(zip_idx, minlength=n_zip)
     cur_zip = zip_idx[hh_address]
-    hh_per_zip = np.bincount(cur_zip, minlength=len(zip_count)).astype(float)
+    hh_per_zip = np.bincount(cur_zip, minlength=n_zip).astype(float)
     prev_zip = np.where(
         rng.random((n_h, seqs)) < mc.same_zip_share,
         cur_zip[:, None],
-        rng.choice(len(zip_count), size=(n_h, seqs), p=hh_per_zip / hh_per_zip.sum()),
+        rng.choice(n_zip, size=(n_h, seqs), p=hh_per_zip / hh_per_zip.sum()),
     )
     offset = (rng.random((n_h, seqs)) * zip_count[prev_zip]).astype(np.int64)
-    prev_addr = addresses["address_id"].to_numpy()[zip_start[prev_zip] + offset]
-    # a former address is never the current one
-    clash = prev_addr == hh_address[:, None]
-    prev_addr = np.where(
-        clash,
-        addresses["address_id"].to_numpy()[
-            zip_start[prev_zip] + (offset + 1) % np.maximum(zip_count[prev_zip], 1)
-        ],
-        prev_addr,
+    prev_addr = address_ids[zip_start[prev_zip] + offset]
+
+    # vacant units per ZIP, for stints whose unit was occupied at the time
+    occupant = np.full(len(address_ids), -1, dtype=np.int64)
+    occupant[hh_address] = np.arange(n_h)
+    vacant = address_ids[occupant < 0]
+    vac_zip = zip_idx[vacant]
+    vac_start = np.searchsorted(vac_zip, np.arange(n_zip), side="left")
+    vac_count = np.bincount(vac_zip, minlength=n_zip)
+    stint_end = moved_in[:, :-1]  # previous stint k+1 ends when stint k begins
+    cand = prev_addr[:, :-1]
+    occ = occupant[cand]
+    occupied_then = (occ >= 0) & (moved_in[np.maximum(occ, 0), 0] < stint_end)
+    before = np.concatenate([hh_address[:, None], cand[:, :-1]], axis=1)
+    conflict = occupied_then | (cand == before) | (cand == hh_address[:, None])
+    z = prev_zip[:, :-1]
+    has_vacant = vac_count[z] > 0
+    pick = vac_start[z] + (rng.random(cand.shape) * np.maximum(vac_count[z], 1)).astype(np.int64)
+    replacement = vacant[np.minimum(pick, len(vacant) - 1)] if len(vacant) else cand
+    cand = np.where(conflict & has_vacant, replacement, cand)
+    # the replacement is vacant today; it must still differ from the stint after it
+    before = np.concatenate([hh_address[:, None], cand[:, :-1]], axis=1)
+    cand = np.where(
+        cand == before,
+        vacant[np.minimum(pick + 1, len(vacant) - 1)] if len(vacant) else cand,
+        cand,
     )
-    addr = np.concatenate([hh_address[:, None], prev_addr[:, :-1]], axis=1)
+
+    addr = np.concatenate([hh_address[:, None], cand], axis=1)
     keep = np.arange(seqs)[None, :] <= k_prev[:, None]
     hh_ids, seq = np.nonzero(keep)
     return pd.DataFrame(
@@ -97,13 +130,19 @@ def address_history(
 
 
 def address_on(history: pd.DataFrame, n_households: int, date: str) -> np.ndarray:
-    """address_id of every household on ``date`` (the current one if it moved in before)."""
+    """address_id of every household on ``date``: the stint that had begun by then.
+
+    A household whose whole kept history begins after ``date`` gets its oldest
+    kept address.
+    """
     when = np.datetime64(date, "s")
-    cur = history[history["sequence"] == 0].set_index("household_id")
-    prev = history[history["sequence"] == 1].set_index("household_id")
-    out = cur["address_id"].reindex(range(n_households)).to_numpy()
-    moved_after = cur["moved_in"].reindex(range(n_households)).to_numpy() > when
-    prev_addr = prev["address_id"].reindex(range(n_households)).to_numpy()
-    return np.where(moved_after & ~np.isnan(prev_addr.astype(float)), prev_addr, out).astype(
-        np.int64
-    )
+    h = history.sort_values(["household_id", "sequence"])
+    begun = h["moved_in"].to_numpy() <= when
+    # first (lowest sequence) stint that had begun by ``date``, else the last kept one
+    hid = h["household_id"].to_numpy()
+    first_row = np.searchsorted(hid, np.arange(n_households), side="left")
+    last_row = np.searchsorted(hid, np.arange(n_households), side="right") - 1
+    rows = np.where(begun, np.arange(len(h)), len(h))
+    first_begun = np.minimum.reduceat(rows, first_row)
+    chosen = np.where(first_begun <= last_row, first_begun, last_row)
+    return h["address_id"].to_numpy()[chosen].astype(np.int64)

@@ -443,8 +443,7 @@ NOISE_TYPES: tuple[NoiseType, ...] = (
         _cells(_is_compound),
         0.60,
         0.30,
-        "generators.md §4 row 1: only about 20% of Latino surnames are recorded compound in US files (NC voter file); "
-        "the IRS rate follows it, the request rate (passport-style records) is an assumption",
+        "assumption: many foreign-born filers drop or rearrange the maternal surname on US tax forms; about 20% of Latino surnames are recorded compound in US files (NC voter file, via pseudopeople)",
         params={
             "weights": {
                 "drop_maternal": 0.60,
@@ -461,7 +460,7 @@ NOISE_TYPES: tuple[NoiseType, ...] = (
         ("first_name",),
         given_name_variant,
         _cells(_is_double_given),
-        0.20,
+        0.0,
         0.30,
         "assumption; generators.md §4 row 6 (middle-name mismatch in 58% of duplicate pairs, Just et al. 2016)",
     ),
@@ -653,7 +652,7 @@ LOG_COLUMNS = ("table", "record_key", "field", "noise", "old", "new")
 
 def _column_values(series: pd.Series) -> np.ndarray:
     if series.name == "dob":
-        return series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        return series.to_numpy().astype("datetime64[D]")
     return series.to_numpy(dtype=object, na_value=None)
 
 

@@ -22,7 +22,6 @@ HEAD, SPOUSE, CHILD, RELATIVE, ROOMMATE = range(5)
 CITIZEN = {"us_born", "naturalized"}
 S = {name: i for i, name in enumerate(STATUSES)}
 NONE = np.array(None, dtype=object)  # a typed missing value for np.where
-NONE = np.array(None, dtype=object)  # a typed missing value for np.where
 ORIGIN_INDEX = {name: i for i, name in enumerate(ORIGINS)}
 
 
@@ -51,7 +50,8 @@ def make_households(scenario: Scenario, zips: Zips) -> pd.DataFrame:
     """
     rng = substream(scenario.seed, "households", "composition")
     target = scenario.world.persons
-    n_draw = int(target / 2.0) + 64
+    # the smallest household has one person, so this many draws always fill the world
+    n_draw = int(target) + 64
     w = zips.weights.ravel()
     cell = rng.choice(len(w), size=n_draw, p=w / w.sum())
     zip_idx, origin = np.divmod(cell, len(ORIGINS))
@@ -134,6 +134,9 @@ def make_persons(scenario: Scenario, hh: pd.DataFrame) -> pd.DataFrame:
     rng = substream(seed, "persons", "sex")
     male = rng.random(n) < 0.5
     male = np.where(role == SPOUSE, ~male[head], male)
+    single_parent = hh["htype"].to_numpy()[hid] == HOUSEHOLD_TYPES.index("single_parent")
+    female_head = rng.random(n) < scenario.households.single_parent_female_share
+    male = np.where((role == HEAD) & single_parent, ~female_head, male)
 
     ages = _ages(
         scenario,
@@ -145,11 +148,18 @@ def make_persons(scenario: Scenario, hh: pd.DataFrame) -> pd.DataFrame:
     )
     status = _statuses(scenario, substream(seed, "persons", "status"), role, origin, head, spouse)
 
+    # date of birth: a uniformly random day of the year that gives exactly ``ages``
     ref = np.datetime64(scenario.world.reference_date, "D")
     rng = substream(seed, "persons", "dob")
-    dob = ref - (ages * 365.25).astype(np.int64) - rng.integers(0, 365, size=n)
+    last_birthday = _years_before(ref, ages)
+    previous = _years_before(ref, ages + 1)
+    dob = (
+        previous
+        + 1
+        + (rng.random(n) * (last_birthday - previous).astype(np.int64)).astype(np.int64)
+    )
 
-    names = _names(scenario, role, origin, male, head, spouse, hid)
+    names = _names(scenario, role, origin, male, head, spouse, hid, status)
     persons = pd.DataFrame(
         {
             "person_id": np.arange(n, dtype=np.int64),
@@ -203,8 +213,12 @@ def _ages(
     youngest_parent = np.where(
         spouse >= 0, np.minimum(head_age, age[np.maximum(spouse, 0)]), head_age
     )
-    child_max = np.clip(youngest_parent - 17, 1, 18)
-    age = np.where(role == CHILD, rng.random(n) * child_max, age)
+    # children: the youngest parent's age at the birth is about 28 (clipped to 17-44)
+    at_birth = np.clip(rng.normal(28.0, 5.5, n), 17, 44)
+    child_age = youngest_parent - at_birth
+    fallback = rng.random(n) * np.clip(youngest_parent - 17, 1, 18)
+    child_age = np.where((child_age >= 0) & (child_age < 18), child_age, fallback)
+    age = np.where(role == CHILD, child_age, age)
     elder = rng.random(n) < 0.5
     rel = np.where(
         elder,
@@ -251,6 +265,7 @@ def _names(
     head: np.ndarray,
     spouse: np.ndarray,
     hid: np.ndarray,
+    status: np.ndarray,
 ) -> dict[str, np.ndarray]:
     seed, hc = scenario.seed, scenario.households
     n = len(role)
@@ -317,6 +332,10 @@ def _names(
     given, middle, paternal, maternal = (
         np.where(native, _accented(col), col) for col in (given, middle, paternal, maternal)
     )
+    # most US-born Hispanic people carry one legal surname (compound surnames are about
+    # 20% of Latino surnames in US files: NC voter file, via pseudopeople)
+    one_surname = hisp & (status == S["us_born"]) & (rng.random(n) >= hc.two_surnames_share_us_born)
+    maternal = np.where(one_surname, NONE, maternal)
     return {
         "given_name": given,
         "middle_name": middle,
@@ -377,15 +396,25 @@ def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.Data
         (status == S["undocumented"]) & adult & ~is_filer & (rng.random(n) < fc.itin_nonfiler_share)
     )
     has_itin = needs_itin | keeps_itin
-    ssn = _numbers(substream(seed, "persons", "ssn"), n, kind="ssn")
-    itin = _numbers(substream(seed, "persons", "itin"), n, kind="itin")
+    ssn = np.full(n, None, dtype=object)
+    ssn[has_ssn] = _numbers(substream(seed, "persons", "ssn"), int(has_ssn.sum()), kind="ssn")
+    itin = np.full(n, None, dtype=object)
+    itin[has_itin] = _numbers(substream(seed, "persons", "itin"), int(has_itin.sum()), kind="itin")
 
-    fo_rate = np.array([scenario.status.final_order_rate[s] for s in STATUSES])[status]
+    # final removal orders: by status, more often young adult men (removals are mostly male)
+    st = scenario.status
+    fo_rate = np.array([st.final_order_rate[s] for s in STATUSES])[status]
+    male = (persons["sex"] == "M").to_numpy()
+    fo_rate = fo_rate * np.where(
+        male, 2 * st.final_order_male_share, 2 * (1 - st.final_order_male_share)
+    )
+    fo_rate = fo_rate * np.where(age >= 65, st.final_order_age65_multiplier, 1.0)
+    fo_rate = np.minimum(fo_rate, 1.0)
     has_final_order = adult & (substream(seed, "persons", "final_order").random(n) < fo_rate)
 
     out = persons.copy()
-    out["ssn"] = np.where(has_ssn, ssn, NONE)
-    out["itin"] = np.where(has_itin, itin, NONE)
+    out["ssn"] = ssn
+    out["itin"] = itin
     out["is_filer"] = is_filer
     out["filing_role"] = filing_role
     out["return_head"] = return_head
@@ -396,20 +425,44 @@ def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.Data
 
 
 def _numbers(rng: np.random.Generator, n: int, *, kind: str) -> np.ndarray:
-    """Distinct 9-digit SSNs (area 001-899 except 666) or ITINs (9XX, group 50-65/70-88/90-92/94-99)."""
-    m = int(n * 1.05) + 100
-    if kind == "ssn":
-        area = rng.integers(1, 900, size=m)
-        area = np.where(area == 666, 667, area)
-        middle = rng.integers(1, 100, size=m)
-    else:
-        area = rng.integers(900, 1000, size=m)
-        groups = np.r_[50:66, 70:89, 90:93, 94:100]
-        middle = groups[rng.integers(len(groups), size=m)]
-    serial = rng.integers(1, 10_000, size=m)
-    num = area * 1_000_000 + middle * 10_000 + serial
-    uniq = pd.unique(num)[:n]
-    return np.char.zfill(uniq.astype(str), 9).astype(object)
+    """``n`` distinct 9-digit SSNs (area 001-899 except 666) or ITINs (9XX, groups 50-65/70-88/90-92/94-99).
+
+    Raises
+    ------
+    ConfigError
+        If more ITINs are needed than the ITIN number space holds.
+    """
+    groups = np.r_[50:66, 70:89, 90:93, 94:100]
+    space = 898 * 99 * 9999 if kind == "ssn" else 100 * len(groups) * 9999
+    if n > space // 2:
+        raise ConfigError(
+            f"world.persons: the world needs {n:,} {kind.upper()}s, more than its number space allows"
+        )
+    found = np.zeros(0, dtype=np.int64)
+    while len(found) < n:
+        m = int((n - len(found)) * 1.1) + 100
+        if kind == "ssn":
+            area = rng.integers(1, 900, size=m)
+            area = np.where(area == 666, 667, area)
+            middle = rng.integers(1, 100, size=m)
+        else:
+            area = rng.integers(900, 1000, size=m)
+            middle = groups[rng.integers(len(groups), size=m)]
+        serial = rng.integers(1, 10_000, size=m)
+        found = pd.unique(np.concatenate([found, area * 1_000_000 + middle * 10_000 + serial]))
+    return np.char.zfill(found[:n].astype(str), 9).astype(object)
+
+
+def _years_before(ref: np.datetime64, years: np.ndarray) -> np.ndarray:
+    """The date ``years`` whole years before ``ref`` (29 February falls back to 28 February)."""
+    ref_d = ref.astype("datetime64[D]")
+    y = ref_d.astype("datetime64[Y]").astype(int) + 1970 - years
+    m = ref_d.astype("datetime64[M]").astype(int) % 12 + 1
+    d = (ref_d - ref_d.astype("datetime64[M]")).astype(int) + 1
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    d = np.where((m == 2) & (d == 29) & ~leap, 28, d)
+    base = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1)
+    return base.astype("datetime64[D]") + (d - 1)
 
 
 def household_summary(persons: pd.DataFrame, hh_address: np.ndarray) -> pd.DataFrame:

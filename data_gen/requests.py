@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_gen.config import ADDRESS_KINDS, JUNK_FORMS, Scenario
+from data_gen.config import ADDRESS_KINDS, JUNK_FORMS, Scenario, resolved_noise_rates
 from data_gen.errors import ConfigError
 from data_gen.noise import ADDRESS_COLUMNS, apply_noise
 from data_gen.rng import substream
@@ -73,7 +73,7 @@ def request_list(
         Changed cells.
     """
     rc, seed = scenario.requests, scenario.seed
-    rng = substream(seed, "requests", "draw")
+    rng = substream(seed, "requests", "people")
     pool = persons[persons["has_final_order"]]
     filed = pool[pool["is_filer"]]["person_id"].to_numpy()
     never = pool[~pool["is_filer"]]["person_id"].to_numpy()
@@ -97,8 +97,11 @@ def request_list(
     chosen = chosen[rng.permutation(n)]
     p = persons.set_index("person_id").loc[chosen].reset_index()
 
-    tin_source, tin, tin_owner = _tins(scenario, rng, p, persons)
-    kind, junk_form, addr_id = _addresses(scenario, rng, p, history)
+    # separate streams: changing the TIN settings leaves the addresses unchanged
+    tin_source, tin, tin_owner = _tins(scenario, substream(seed, "requests", "tins"), p, persons)
+    kind, junk_form, addr_id = _addresses(
+        scenario, substream(seed, "requests", "addresses"), p, history
+    )
 
     addr = addresses.set_index("address_id").reindex(addr_id)
     parts = {c: addr[c].to_numpy(dtype=object, na_value=None) for c in ADDRESS_COLUMNS}
@@ -110,7 +113,7 @@ def request_list(
         .to_numpy()
     ]
     detention = _detention_facilities(scenario, zips_table)
-    fac = rng.integers(len(detention), size=n)
+    fac = substream(seed, "requests", "facility").integers(len(detention), size=n)
     for c in ADDRESS_COLUMNS:
         col = parts[c]
         col[kind == "junk"] = None
@@ -146,7 +149,7 @@ def request_list(
             "tin": tin,
         }
     )
-    rates = dict(_request_rates(scenario))
+    rates = resolved_noise_rates(scenario, "requests")
     noised, log = apply_noise(
         raw,
         table_name="requests",
@@ -170,12 +173,6 @@ def request_list(
         }
     )
     return noised, truth, log
-
-
-def _request_rates(scenario: Scenario) -> dict[str, float]:
-    from data_gen.config import resolved_noise_rates
-
-    return resolved_noise_rates(scenario, "requests")
 
 
 def _tins(
@@ -211,7 +208,10 @@ def _tins(
     all_tin = np.where(persons["ssn"].notna(), persons["ssn"], persons["itin"]).astype(object)
     has_tin = persons["ssn"].notna().to_numpy() | persons["itin"].notna().to_numpy()
     hid = persons["household_id"].to_numpy()
-    ssn_holders = np.flatnonzero(persons["ssn"].notna().to_numpy())
+    # strangers' numbers come from adults (bought or borrowed from a working adult)
+    ssn_holders = np.flatnonzero(
+        persons["ssn"].notna().to_numpy() & (persons["age"] >= 18).to_numpy()
+    )
     hh_start = np.searchsorted(hid, p["household_id"].to_numpy()[borrow_idx], side="left")
     hh_end = np.searchsorted(hid, p["household_id"].to_numpy()[borrow_idx], side="right")
     from_household = rng.random(n_borrowed) < rc.borrowed_from_household_share

@@ -122,7 +122,8 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
         renter, np.where(rng.random(len(hh)) < hc.large_complex_share_of_renters, 2, 1), 0
     )
     addresses, hh_address = build_housing(scenario, zips, hh["zip_idx"].to_numpy(), kind)
-    history = address_history(scenario, addresses, hh_address, renter)
+    head_age = persons.loc[persons["role"] == "head", "age"].to_numpy()
+    history = address_history(scenario, addresses, hh_address, renter, head_age)
     irs_address = address_on(history, len(hh), scenario.world.filing_date)
     lap("housing")
 

@@ -240,3 +240,67 @@ def test_tiny_run_then_force_rerun_replaces_folder(tmp_path):
     assert not (out / "stray.txt").exists()
     assert leftovers(out.parent) == []
     assert [p.name for p in out.parent.iterdir()] == ["tiny"]
+
+
+@pytest.mark.parametrize(
+    "make_out",
+    [
+        pytest.param(lambda tmp: ".", id="dot"),
+        pytest.param(lambda tmp: str(_file_in(tmp) / "world"), id="parent-is-a-file"),
+    ],
+)
+def test_unusable_out_path_is_rejected_before_work(tmp_path, make_out):
+    cfg = tmp_path / "ok.toml"
+    cfg.write_text("[world]\npersons = 1500\nn_zips = 4\n")
+    out = make_out(tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmark",
+            "generate",
+            "--config",
+            str(cfg),
+            "--out",
+            out,
+            "--force",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def _file_in(tmp):
+    f = tmp / "a_file"
+    f.write_text("keep me")
+    return f
+
+
+def test_perf_keep_refuses_a_non_empty_folder(tmp_path):
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmark",
+            "perf",
+            "generate",
+            "--persons",
+            "2000",
+            "--keep",
+            str(keep),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert (keep / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in keep.iterdir()) == ["notes.txt"]

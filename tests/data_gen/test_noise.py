@@ -752,7 +752,7 @@ def test_nickname_examples(seed):
 def test_transliteration_examples(seed):
     out = call("transliteration", strs(*["ZHANG"] * 40, *["NGUYỄN"] * 5, "MOHAMMED"), seed)
     assert set(out[:40]) == {"CHANG", "CHEUNG"}
-    assert set(out[40:45]) == {"NGUEN"}
+    assert set(out[40:45]) <= {"NGUEN", "NGUYN"}
     assert out[45] in {"MUHAMMAD", "MOHAMED", "MOHAMMAD"}
 
 

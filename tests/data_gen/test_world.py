@@ -234,3 +234,90 @@ def test_irs_truth_points_at_the_filed_address(smoke_world):
         truth["address_id"].to_numpy() == current.loc[truth["household_id"]].to_numpy()
     ).mean()
     assert 0.9 < at_current < 1.0
+
+
+def test_tin_settings_leave_request_addresses_unchanged():
+    """Each request component draws from its own stream."""
+    a = generate_world(SMOKE).tables["request_truth"]
+    b = generate_world(
+        SMOKE.with_overrides(requests={"tin_share": 0.2, "borrowed_tin_share": 0.4})
+    ).tables["request_truth"]
+    assert (a["person_id"] == b["person_id"]).all()
+    for col in ("address_kind", "true_address_id"):
+        assert (a[col] == b[col]).all(), col
+    assert not (a["tin_source"] == b["tin_source"]).all()
+
+
+def test_world_fills_to_the_requested_size_with_small_households():
+    singles = {
+        "single": 1.0,
+        "couple": 0.0,
+        "couple_children": 0.0,
+        "single_parent": 0.0,
+        "extended": 0.0,
+        "roommates": 0.0,
+    }
+    scenario = SMOKE.with_overrides(
+        world={"persons": 3000},
+        households={"type_shares": {"hispanic": singles, "api": singles, "other": singles}},
+        status={"final_order_rate": {"undocumented": 0.9}},
+    )
+    assert len(generate_world(scenario).tables["persons"]) == 3000
+
+
+def test_address_histories_are_consistent(smoke_world):
+    t = smoke_world.tables
+    hist = t["address_history"].sort_values(["household_id", "sequence"])
+    # consecutive stints are at different units and move dates go back in time
+    same = hist.groupby("household_id")["address_id"].diff() == 0
+    assert not same.any()
+    prev_in = hist.groupby("household_id")["moved_in"].shift(1)
+    assert (hist.loc[prev_in.notna(), "moved_in"] < prev_in[prev_in.notna()]).all()
+    assert (hist.loc[hist["sequence"] > 0, "moved_out"] == prev_in[hist["sequence"] > 0]).all()
+    # a former address was not another household's home at the time
+    current = hist[hist["sequence"] == 0].set_index("address_id")["moved_in"]
+    former = hist[hist["sequence"] > 0]
+    occupant_since = current.reindex(former["address_id"]).to_numpy()
+    occupied = ~pd.isna(occupant_since)
+    assert (occupant_since[occupied] >= former["moved_out"].to_numpy()[occupied]).all()
+    # histories start once the head is an adult
+    heads = t["persons"][t["persons"]["role"] == "head"].set_index("household_id")
+    first = hist.groupby("household_id")["moved_in"].min()
+    adult_on = heads["dob"] + pd.to_timedelta(18 * 365, unit="D")
+    assert (
+        first.to_numpy() >= adult_on.loc[first.index].to_numpy() - np.timedelta64(30, "D")
+    ).mean() > 0.99
+
+
+def test_irs_address_is_the_one_on_the_filing_date(smoke_world):
+    t = smoke_world.tables
+    when = np.datetime64(SMOKE.world.filing_date)
+    hist = t["address_history"]
+    began = hist[hist["moved_in"] <= when].sort_values(["household_id", "sequence"])
+    on_date = began.groupby("household_id")["address_id"].first()
+    truth = t["irs_truth"]
+    has = truth["household_id"].isin(on_date.index)
+    # young heads whose whole adult history began after the filing date are the exception
+    assert has.mean() > 0.97
+    expected = on_date.loc[truth.loc[has, "household_id"]].to_numpy()
+    assert (truth.loc[has, "address_id"].to_numpy() == expected).all()
+    oldest = hist.sort_values("sequence").groupby("household_id")["address_id"].last()
+    rest = truth.loc[~has]
+    assert (rest["address_id"].to_numpy() == oldest.loc[rest["household_id"]].to_numpy()).all()
+
+
+def test_tin_numbers_are_distinct_at_national_scale():
+    from data_gen.population import _numbers
+    from data_gen.rng import substream
+
+    itins = _numbers(substream(1, "t"), 4_500_000, kind="itin")
+    assert len(itins) == 4_500_000 and len(pd.unique(itins)) == 4_500_000
+    assert all(len(v) == 9 and v[0] == "9" for v in itins[:1000])
+
+
+def test_content_hash_ignores_the_text_dtype():
+    a = pd.DataFrame({"x": ["A", None, "C"], "n": [1, 2, 3]})
+    b = a.astype({"x": "object"})
+    c = a.astype({"x": "string"})
+    assert content_hash(a) == content_hash(b) == content_hash(c)
+    assert content_hash(a) != content_hash(a.assign(x=["A", None, "D"]))

@@ -1,0 +1,98 @@
+"""Normalisation shared by every matching strategy, in one place.
+
+Names: upper case, accents folded, punctuation removed, hyphenated compound
+surnames split into words.  Streets: USPS abbreviations for street types and
+directionals.  Units: the designator word dropped ("APT 4", "#4", "UNIT 4" →
+"4").  The IRS "name control" is the first four letters of the normalised last
+name.  All functions are vectorised over pandas Series and keep missing values
+missing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from data_gen.noise import fold_accents
+from data_gen.vocab import DIRECTIONALS, STREET_TYPES
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+_ZIP_TOKEN = re.compile(r"(?<!\d)\d{5}(?:-?\d{4})?(?!\d)")
+_UNIT_WORDS = re.compile(r"^(?:APT|APARTMENT|UNIT|STE|SUITE|#|NO)\s*")
+_STREET_FORMS = {**STREET_TYPES, **DIRECTIONALS}
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Upper-case, accent-folded text with punctuation as spaces; missing stays missing."""
+    s = values.astype("object")
+    mask = s.notna()
+    out = pd.Series(None, index=s.index, dtype="object")
+    cleaned = [
+        _SPACES.sub(" ", _NON_ALNUM.sub(" ", fold_accents(str(v)).upper())).strip() for v in s[mask]
+    ]
+    out[mask] = [c if c else None for c in cleaned]
+    return out
+
+
+def name(values: pd.Series) -> pd.Series:
+    """Normalise a name: "Muñoz-García" → "MUNOZ GARCIA", "Ma. José" → "MA JOSE"."""
+    return _text(values)
+
+
+def name_control(last_names: pd.Series) -> pd.Series:
+    """IRS name control: the first four letters of the normalised last name.
+
+    Spaces are ignored, so "DE LA CRUZ" → "DELA" and "GARCIA LOPEZ" → "GARC".
+    """
+    norm = _text(last_names)
+    return norm.map(lambda v: re.sub(r"[^A-Z]", "", v)[:4] or None if isinstance(v, str) else None)
+
+
+def first_token(values: pd.Series) -> pd.Series:
+    """First word of a normalised name ("GARCIA LOPEZ" → "GARCIA")."""
+    return _text(values).map(lambda v: v.split(" ", 1)[0] if isinstance(v, str) else None)
+
+
+def street(values: pd.Series) -> pd.Series:
+    """Normalise a street: USPS abbreviations, "North Main Street" → "N MAIN ST"."""
+    norm = _text(values)
+    return norm.map(
+        lambda v: (
+            " ".join(_STREET_FORMS.get(w, w) for w in v.split(" ")) if isinstance(v, str) else None
+        )
+    )
+
+
+def unit(values: pd.Series) -> pd.Series:
+    """Normalise a unit: "APT 4B", "#4B", "UNIT 4B", "APT-4B" → "4B"."""
+    raw = values.astype("object").map(
+        lambda v: fold_accents(str(v)).upper().strip() if isinstance(v, str) else None
+    )
+    return raw.map(
+        lambda v: (
+            (_SPACES.sub("", _NON_ALNUM.sub("", _UNIT_WORDS.sub("", v))) or None)
+            if isinstance(v, str)
+            else None
+        )
+    )
+
+
+def digits(values: pd.Series) -> pd.Series:
+    """Keep the digits of a house number, ZIP or TIN ("123-45-6789" → "123456789")."""
+    return values.astype("object").map(
+        lambda v: (re.sub(r"\D", "", str(v)) or None) if isinstance(v, str) else None
+    )
+
+
+def zip5(values: pd.Series) -> pd.Series:
+    """First five digits of a ZIP code."""
+    return digits(values).map(lambda v: v[:5] if isinstance(v, str) and len(v) >= 5 else None)
+
+
+def has_zip_token(addresses: pd.Series) -> pd.Series:
+    """Whether a free-text address holds a 5- or 9-digit ZIP-like token (the 2025 TIN-path check)."""
+    return addresses.astype("object").map(
+        lambda v: bool(isinstance(v, str) and _ZIP_TOKEN.search(v))
+    )
