@@ -1,0 +1,56 @@
+"""Normalised matching columns, computed the same way for requests and records."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from benchmark import normalize
+from benchmark.strategies.base import LinkData
+
+FEATURE_COLUMNS = (
+    "unique_id", "first_norm", "first1", "last_norm", "last1", "last_tokens", "name_control",
+    "dob", "dob_year", "house", "street_norm", "unit_norm", "zip5", "tin",
+)
+
+
+def _features(df: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    last = normalize.name(df["last_name"])
+    dob = pd.to_datetime(df["dob"], errors="coerce")
+    out = pd.DataFrame(
+        {
+            id_column: df[id_column].to_numpy(),
+            "unique_id": df[id_column].to_numpy(),
+            "first_norm": normalize.name(df["first_name"]),
+            "first1": normalize.first_token(df["first_name"]),
+            "last_norm": last,
+            "last1": normalize.first_token(df["last_name"]),
+            "last_tokens": last.map(lambda v: v.split(" ") if isinstance(v, str) else None),
+            "name_control": normalize.name_control(df["last_name"]),
+            "dob": dob.dt.strftime("%Y-%m-%d").astype(object).where(dob.notna(), None),
+            "dob_year": dob.dt.year.astype("Int64").astype(object).where(dob.notna(), None),
+            "house": normalize.digits(df["house_number"]),
+            "street_norm": normalize.street(df["street"]),
+            "unit_norm": normalize.unit(df["unit"]),
+            "zip5": normalize.zip5(df["zip"]),
+            "tin": normalize.digits(df["tin"]),
+        },
+        index=df.index,
+    )
+    out["dob_year"] = out["dob_year"].map(lambda v: str(v) if v is not None else None)
+    return out
+
+
+def prepare(data: LinkData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalised feature tables for requests and records.
+
+    Requests also get ``addr_has_zip`` (the 2025 TIN-path address check: the
+    free-text address holds a 5- or 9-digit ZIP-like token).  Training data
+    keeps its ``person_id`` column for label-based estimation.
+    """
+    req = _features(data.requests, "request_id")
+    req["addr_has_zip"] = normalize.has_zip_token(data.requests["address"]).to_numpy()
+    rec = _features(data.records, "record_id")
+    if "person_id" in data.requests.columns and data.labels is not None:
+        req["person_id"] = data.requests["person_id"].to_numpy()
+        rec["person_id"] = data.records["person_id"].to_numpy()
+    return req.reset_index(drop=True), rec.reset_index(drop=True)

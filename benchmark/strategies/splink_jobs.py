@@ -1,0 +1,62 @@
+"""Running Splink jobs on a backend and mapping its pairs back to request/record ids."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from benchmark.strategies.base import Backend
+
+REQUESTS = "requests"
+RECORDS = "records"
+
+
+def register(backend: Backend, req: pd.DataFrame, rec: pd.DataFrame, columns: list[str]) -> tuple[Any, Any]:
+    """Register the request and record feature tables with a fresh Splink database API."""
+    db_api = backend.db_api()
+    keep = ["unique_id", *[c for c in columns if c != "unique_id"]]
+    sdf_req = db_api.register(req[keep], dataset_display_name=REQUESTS)
+    sdf_rec = db_api.register(rec[keep], dataset_display_name=RECORDS)
+    return sdf_req, sdf_rec
+
+
+def to_pairs(df: pd.DataFrame, score: pd.Series | float) -> pd.DataFrame:
+    """Map Splink's (l, r) output to request_id, record_id, score, match_key.
+
+    In a link-only job Splink orders each pair by source dataset, so the
+    request may be on either side; ``source_dataset_l`` says which.
+    """
+    left_is_request = df["source_dataset_l"].to_numpy() == REQUESTS
+    request_id = df["unique_id_l"].where(left_is_request, df["unique_id_r"])
+    record_id = df["unique_id_r"].where(left_is_request, df["unique_id_l"])
+    out = pd.DataFrame(
+        {
+            "request_id": request_id.astype("int64").to_numpy(),
+            "record_id": record_id.astype("int64").to_numpy(),
+            "score": score.to_numpy() if isinstance(score, pd.Series) else score,
+        }
+    )
+    if "match_key" in df.columns:
+        out["match_key"] = df["match_key"].astype("int64").to_numpy()
+    return out.sort_values(["request_id", "record_id"], ignore_index=True)
+
+
+def deterministic_pairs(
+    backend: Backend, req: pd.DataFrame, rec: pd.DataFrame, rules: list, columns: list[str]
+) -> pd.DataFrame:
+    """Pairs satisfying any of ``rules`` (Splink blocking rules), via ``deterministic_link``."""
+    from splink import Linker, SettingsCreator
+
+    sdf_req, sdf_rec = register(backend, req, rec, columns)
+    settings = SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        blocking_rules_to_generate_predictions=rules,
+        comparisons=[],
+        retain_matching_columns=False,
+    )
+    linker = Linker([sdf_req, sdf_rec], settings, log_level=logging.WARNING)
+    out = linker.inference.deterministic_link().as_pandas_dataframe()
+    return to_pairs(out, 1.0)
