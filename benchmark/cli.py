@@ -96,6 +96,89 @@ def _cmd_perf_generate(args: argparse.Namespace) -> int:
     return perf_generate(persons=args.persons, config=args.config, seed=args.seed, keep=args.keep)
 
 
+def _add_strategies(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("strategies", help="list the matching strategies")
+    p.set_defaults(func=_cmd_strategies)
+
+
+def _add_backend_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where Splink runs (default: embedded DuckDB)",
+    )
+    p.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
+    p.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 8GB")
+    p.add_argument(
+        "--spark-master",
+        default="local[2]",
+        help="Spark master URL (default local[2]; a cluster URL for real use)",
+    )
+
+
+def _add_link(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("link", help="run one matching strategy on a dataset folder")
+    p.add_argument("--data", type=Path, required=True, help="dataset folder written by generate")
+    p.add_argument(
+        "--strategy",
+        required=True,
+        help="a name from `itin-bench strategies`, or package.module:ClassName",
+    )
+    p.add_argument("--out", type=Path, required=True, help="link folder to write")
+    p.add_argument(
+        "--one-to-one", action="store_true", help="keep each request's and record's best pair only"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing link folder")
+    _add_backend_options(p)
+    p.set_defaults(func=_cmd_link)
+
+
+def _backend(args: argparse.Namespace):
+    from benchmark.strategies import Backend
+
+    if args.threads is not None and args.threads <= 0:
+        raise InputError(f"--threads {args.threads}: must be positive")
+    return Backend(
+        kind=args.backend,
+        threads=args.threads,
+        memory_limit=args.memory_limit,
+        spark_master=args.spark_master,
+    )
+
+
+def _cmd_strategies(args: argparse.Namespace) -> int:
+    from benchmark.strategies import STRATEGIES
+
+    width = max(len(n) for n in STRATEGIES)
+    for name, cls in STRATEGIES.items():
+        print(f"{name:{width}}  {cls.description}")
+    return 0
+
+
+def _cmd_link(args: argparse.Namespace) -> int:
+    from benchmark.link import run_link
+    from data_gen.dataset import check_output_folder, read_manifest
+
+    read_manifest(args.data)
+    check_output_folder(args.out, force=args.force)
+    m = run_link(
+        args.data,
+        args.strategy,
+        args.out,
+        backend=_backend(args),
+        one_to_one=args.one_to_one,
+        force=args.force,
+    )
+    pc = m["pair_completeness"]
+    print(
+        f"{m['strategy']}: {m['pairs']:,} pairs ({m['candidate_pairs']:,} candidates, "
+        f"{'n/a' if pc is None else f'{pc:.1%}'} of true pairs among them) in {m['timings_seconds']['total']:.1f} s on {m['backend']}"
+    )
+    print(f"pairs: {args.out / 'pairs.parquet'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``itin-bench``."""
     parser = argparse.ArgumentParser(
@@ -110,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_generate(sub)
+    _add_strategies(sub)
+    _add_link(sub)
     _add_perf(sub)
     return parser
 

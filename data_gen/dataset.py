@@ -13,8 +13,10 @@ import os
 import platform
 import shutil
 import tempfile
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -107,13 +109,7 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
         If ``out`` exists, is not empty and ``force`` is false, or is a file.
     """
     out = Path(out)
-    check_output_folder(out, force=force)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write there ({exc.strerror or exc})") from None
-    try:
+    with atomic_folder(out, force=force) as tmp:
         manifest_tables = {}
         for name in TABLES:
             df = world.tables[name]
@@ -138,6 +134,29 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
             "realism": realism_summary(world.tables),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return out
+
+
+@contextmanager
+def atomic_folder(out: Path, *, force: bool) -> Iterator[Path]:
+    """Yield a temporary sibling folder that replaces ``out`` only if the block completes.
+
+    On any error (or Ctrl-C) the temporary folder is removed and ``out`` is left
+    as it was.  An existing ``out`` is replaced only with ``force``.
+
+    Raises
+    ------
+    InputError
+        If ``out`` cannot be written (see :func:`check_output_folder`).
+    """
+    check_output_folder(out, force=force)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        yield tmp
         os.chmod(tmp, 0o755)
         if out.exists():
             trash = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -152,7 +171,6 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
 
 
 def check_output_folder(out: Path, *, force: bool) -> None:

@@ -22,12 +22,35 @@ from data_gen.errors import InputError
 log = logging.getLogger(__name__)
 
 REQUEST_COLUMNS = (
-    "request_id", "first_name", "last_name", "dob", "address",
-    "house_number", "street", "unit", "city", "state", "zip", "tin",
+    "request_id",
+    "first_name",
+    "last_name",
+    "dob",
+    "address",
+    "house_number",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "tin",
 )
 RECORD_COLUMNS = (
-    "record_id", "return_id", "role", "tin", "tin_type", "first_name", "middle_name",
-    "last_name", "dob", "house_number", "street", "unit", "city", "state", "zip",
+    "record_id",
+    "return_id",
+    "role",
+    "tin",
+    "tin_type",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "dob",
+    "house_number",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
 )
 PAIR_COLUMNS = ("request_id", "record_id", "score")
 
@@ -166,7 +189,10 @@ def load_link_data(folder: str | Path) -> LinkData:
     manifest = read_manifest(folder)
     requests = read_table(folder, "requests")
     records = read_table(folder, "irs_filers")
-    for table, cols, df in (("requests", REQUEST_COLUMNS, requests), ("irs_filers", RECORD_COLUMNS, records)):
+    for table, cols, df in (
+        ("requests", REQUEST_COLUMNS, requests),
+        ("irs_filers", RECORD_COLUMNS, records),
+    ):
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise InputError(f"{folder}: {table}.parquet lacks column(s) {', '.join(missing)}")

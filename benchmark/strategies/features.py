@@ -8,8 +8,20 @@ from benchmark import normalize
 from benchmark.strategies.base import LinkData
 
 FEATURE_COLUMNS = (
-    "unique_id", "first_norm", "first1", "last_norm", "last1", "last_tokens", "name_control",
-    "dob", "dob_year", "house", "street_norm", "unit_norm", "zip5", "tin",
+    "unique_id",
+    "first_norm",
+    "first1",
+    "last_norm",
+    "last1",
+    "last_tokens",
+    "name_control",
+    "dob",
+    "dob_year",
+    "house",
+    "street_norm",
+    "unit_norm",
+    "zip5",
+    "tin",
 )
 
 

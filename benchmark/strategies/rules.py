@@ -39,13 +39,17 @@ class Irs2025(Strategy):
         req, rec = prepare(data)
         has_tin = req["tin"].notna()
         # TIN path: the request's address field must hold a 5- or 9-digit token
-        req["tin_key"] = _join(req["tin"], req["name_control"]).where(has_tin & req["addr_has_zip"], None)
+        req["tin_key"] = _join(req["tin"], req["name_control"]).where(
+            has_tin & req["addr_has_zip"], None
+        )
         rec["tin_key"] = _join(rec["tin"], rec["name_control"])
         # address path: only requests without a TIN (the two paths are mutually exclusive)
         req["addr_key"] = _join(
             req["first_norm"], req["last_norm"], req["house"], req["street_norm"], req["zip5"]
         ).where(~has_tin, None)
-        rec["addr_key"] = _join(rec["first_norm"], rec["last_norm"], rec["house"], rec["street_norm"], rec["zip5"])
+        rec["addr_key"] = _join(
+            rec["first_norm"], rec["last_norm"], rec["house"], rec["street_norm"], rec["zip5"]
+        )
         from splink import block_on
 
         return deterministic_pairs(
@@ -91,7 +95,9 @@ class FuzzyRules(Strategy):
     """
 
     name = "fuzzy_rules"
-    description = "Jaro-Winkler ≥ 0.9 on first and last name, with ZIP + house number or TIN agreeing"
+    description = (
+        "Jaro-Winkler ≥ 0.9 on first and last name, with ZIP + house number or TIN agreeing"
+    )
     natural_threshold = 0.9
 
     def link(self, data: LinkData, backend: Backend) -> pd.DataFrame:
@@ -100,13 +106,19 @@ class FuzzyRules(Strategy):
         req, rec = prepare(data)
         cols = ["zip5", "house", "street_norm", "tin"]
         cand = deterministic_pairs(
-            backend, req, rec, [block_on("zip5", "house"), block_on("tin"), block_on("house", "street_norm")], cols
+            backend,
+            req,
+            rec,
+            [block_on("zip5", "house"), block_on("tin"), block_on("house", "street_norm")],
+            cols,
         )
         q = req.set_index("request_id").loc[cand["request_id"]]
         r = rec.set_index("record_id").loc[cand["record_id"]]
         first = _jw(q["first1"], r["first1"])
         last = np.maximum(_jw(q["last_norm"], r["last_norm"]), _jw(q["last1"], r["last1"]))
-        same_place = (q["zip5"].to_numpy() == r["zip5"].to_numpy()) & (q["house"].to_numpy() == r["house"].to_numpy())
+        same_place = (q["zip5"].to_numpy() == r["zip5"].to_numpy()) & (
+            q["house"].to_numpy() == r["house"].to_numpy()
+        )
         same_tin = q["tin"].notna().to_numpy() & (q["tin"].to_numpy() == r["tin"].to_numpy())
         score = np.where(same_place | same_tin, (first + last) / 2, 0.0)
         return cand.assign(score=score)

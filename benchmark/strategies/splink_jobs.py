@@ -13,7 +13,9 @@ REQUESTS = "requests"
 RECORDS = "records"
 
 
-def register(backend: Backend, req: pd.DataFrame, rec: pd.DataFrame, columns: list[str]) -> tuple[Any, Any]:
+def register(
+    backend: Backend, req: pd.DataFrame, rec: pd.DataFrame, columns: list[str]
+) -> tuple[Any, Any]:
     """Register the request and record feature tables with a fresh Splink database API."""
     db_api = backend.db_api()
     keep = ["unique_id", *[c for c in columns if c != "unique_id"]]
