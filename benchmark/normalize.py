@@ -24,6 +24,12 @@ _UNIT_WORDS = re.compile(r"^(?:APT|APARTMENT|UNIT|STE|SUITE|#|NO)\s*")
 _STREET_FORMS = {**STREET_TYPES, **DIRECTIONALS}
 
 
+def _nullable(values: pd.Series) -> pd.Series:
+    """Object dtype with ``None`` for missing values (what Splink and Arrow expect)."""
+    out = values.astype(object)
+    return out.where(out.notna(), None)
+
+
 def _text(values: pd.Series) -> pd.Series:
     """Upper-case, accent-folded text with punctuation as spaces; missing stays missing."""
     s = values.astype("object")
@@ -38,7 +44,7 @@ def _text(values: pd.Series) -> pd.Series:
 
 def name(values: pd.Series) -> pd.Series:
     """Normalise a name: "Muñoz-García" → "MUNOZ GARCIA", "Ma. José" → "MA JOSE"."""
-    return _text(values)
+    return _nullable(_text(values))
 
 
 def name_control(last_names: pd.Series) -> pd.Series:
@@ -47,20 +53,28 @@ def name_control(last_names: pd.Series) -> pd.Series:
     Spaces are ignored, so "DE LA CRUZ" → "DELA" and "GARCIA LOPEZ" → "GARC".
     """
     norm = _text(last_names)
-    return norm.map(lambda v: re.sub(r"[^A-Z]", "", v)[:4] or None if isinstance(v, str) else None)
+    return _nullable(
+        norm.map(lambda v: re.sub(r"[^A-Z]", "", v)[:4] or None if isinstance(v, str) else None)
+    )
 
 
 def first_token(values: pd.Series) -> pd.Series:
     """First word of a normalised name ("GARCIA LOPEZ" → "GARCIA")."""
-    return _text(values).map(lambda v: v.split(" ", 1)[0] if isinstance(v, str) else None)
+    return _nullable(
+        _text(values).map(lambda v: v.split(" ", 1)[0] if isinstance(v, str) else None)
+    )
 
 
 def street(values: pd.Series) -> pd.Series:
     """Normalise a street: USPS abbreviations, "North Main Street" → "N MAIN ST"."""
     norm = _text(values)
-    return norm.map(
-        lambda v: (
-            " ".join(_STREET_FORMS.get(w, w) for w in v.split(" ")) if isinstance(v, str) else None
+    return _nullable(
+        norm.map(
+            lambda v: (
+                " ".join(_STREET_FORMS.get(w, w) for w in v.split(" "))
+                if isinstance(v, str)
+                else None
+            )
         )
     )
 
@@ -70,25 +84,31 @@ def unit(values: pd.Series) -> pd.Series:
     raw = values.astype("object").map(
         lambda v: fold_accents(str(v)).upper().strip() if isinstance(v, str) else None
     )
-    return raw.map(
-        lambda v: (
-            (_SPACES.sub("", _NON_ALNUM.sub("", _UNIT_WORDS.sub("", v))) or None)
-            if isinstance(v, str)
-            else None
+    return _nullable(
+        raw.map(
+            lambda v: (
+                (_SPACES.sub("", _NON_ALNUM.sub("", _UNIT_WORDS.sub("", v))) or None)
+                if isinstance(v, str)
+                else None
+            )
         )
     )
 
 
 def digits(values: pd.Series) -> pd.Series:
     """Keep the digits of a house number, ZIP or TIN ("123-45-6789" → "123456789")."""
-    return values.astype("object").map(
-        lambda v: (re.sub(r"\D", "", str(v)) or None) if isinstance(v, str) else None
+    return _nullable(
+        values.astype("object").map(
+            lambda v: (re.sub(r"\D", "", str(v)) or None) if isinstance(v, str) else None
+        )
     )
 
 
 def zip5(values: pd.Series) -> pd.Series:
     """First five digits of a ZIP code."""
-    return digits(values).map(lambda v: v[:5] if isinstance(v, str) and len(v) >= 5 else None)
+    return _nullable(
+        digits(values).map(lambda v: v[:5] if isinstance(v, str) and len(v) >= 5 else None)
+    )
 
 
 def has_zip_token(addresses: pd.Series) -> pd.Series:
