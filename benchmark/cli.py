@@ -49,6 +49,23 @@ def _add_perf(sub: argparse._SubParsersAction) -> None:
         "--keep", type=Path, default=None, help="write the dataset to this new folder and keep it"
     )
     g.set_defaults(func=_cmd_perf_generate)
+    lk = psub.add_parser(
+        "link", help="time every strategy on one world (default: configs/default.toml)"
+    )
+    lk.add_argument(
+        "--data", type=Path, default=None, help="an existing dataset folder (default: generate one)"
+    )
+    lk.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="scenario to generate (default configs/default.toml)",
+    )
+    lk.add_argument(
+        "--strategy", action="append", default=None, help="only this strategy (repeatable)"
+    )
+    lk.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
+    lk.set_defaults(func=_cmd_perf_link)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -177,6 +194,17 @@ def _cmd_link(args: argparse.Namespace) -> int:
     )
     print(f"pairs: {args.out / 'pairs.parquet'}")
     return 0
+
+
+def _cmd_perf_link(args: argparse.Namespace) -> int:
+    from benchmark.perf import perf_link
+    from benchmark.strategies import get_strategy
+
+    for name in args.strategy or []:
+        get_strategy(name)
+    return perf_link(
+        data=args.data, config=args.config, strategies=args.strategy, backend=args.backend
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

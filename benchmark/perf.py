@@ -69,3 +69,54 @@ def perf_generate(*, persons: int, config: Path | None, seed: int | None, keep: 
     if keep is not None:
         print(f"dataset: {keep}")
     return 0
+
+
+def perf_link(
+    *, data: Path | None, config: Path | None, strategies: list[str] | None, backend: str
+) -> int:
+    """Run every strategy on one world; print wall time, candidate pairs and pairs per second."""
+    from benchmark.link import run_link
+    from benchmark.strategies import STRATEGIES, Backend
+    from data_gen import generate_world, load_scenario, write_dataset
+    from data_gen.dataset import read_manifest
+
+    names = strategies or list(STRATEGIES)
+    scratch = Path(tempfile.mkdtemp(prefix="itin-bench-perf-link-"))
+    try:
+        if data is None:
+            scenario = load_scenario(config or Path("configs/default.toml"))
+            data = write_dataset(generate_world(scenario), scratch / "world")
+        manifest = read_manifest(data)
+        n_req = manifest["tables"]["requests"]["rows"]
+        n_rec = manifest["tables"]["irs_filers"]["rows"]
+        rows: list[tuple[str, float, int, float | None, float]] = []
+        started = time.perf_counter()
+        for name in names:
+            t0 = time.perf_counter()
+            m = run_link(data, name, scratch / f"link-{len(rows)}", backend=Backend(kind=backend))
+            wall = time.perf_counter() - t0
+            rows.append(
+                (
+                    name,
+                    wall,
+                    m["candidate_pairs"],
+                    m["pair_completeness"],
+                    m["timings_seconds"].get("fit", 0.0),
+                )
+            )
+        total = time.perf_counter() - started
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"machine: {machine()}")
+    print(
+        f"world: {manifest['scenario']} (seed {manifest['seed']}): {n_req:,} requests x {n_rec:,} IRS records; backend {backend}"
+    )
+    print(
+        f"{'strategy':22} {'wall s':>7} {'of which fit s':>14} {'candidate pairs':>16} {'pairs/s':>10} {'pair completeness':>18}"
+    )
+    for name, wall, pairs, pc, fit in rows:
+        pcs = "n/a" if pc is None else f"{pc:.1%}"
+        print(f"{name:22} {wall:7.1f} {fit:14.1f} {pairs:16,} {pairs / wall:10,.0f} {pcs:>18}")
+    print(f"all strategies: {total:.1f} s")
+    print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
+    return 0

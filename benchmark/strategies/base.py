@@ -9,6 +9,7 @@ the same scenario, with labels, through :meth:`Strategy.fit`.
 from __future__ import annotations
 
 import logging
+import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,9 +128,12 @@ class Backend:
                 .config("spark.sql.shuffle.partitions", "8")
                 .config("spark.default.parallelism", "8")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .getOrCreate()
             )
             self._spark.sparkContext.setLogLevel("ERROR")
+            # Splink breaks long query lineages with checkpoints
+            self._spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="itin-bench-spark-"))
         return self._spark
 
 

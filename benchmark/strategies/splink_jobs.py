@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import pandas as pd
@@ -19,8 +20,12 @@ def register(
     """Register the request and record feature tables with a fresh Splink database API."""
     db_api = backend.db_api()
     keep = ["unique_id", *[c for c in columns if c != "unique_id"]]
-    sdf_req = db_api.register(req[keep], dataset_display_name=REQUESTS)
-    sdf_rec = db_api.register(rec[keep], dataset_display_name=RECORDS)
+    # table names are unique per job: a Spark session outlives one job
+    job = uuid.uuid4().hex[:12]
+    sdf_req = db_api.register(
+        req[keep], dataset_display_name=REQUESTS, table_name=f"requests_{job}"
+    )
+    sdf_rec = db_api.register(rec[keep], dataset_display_name=RECORDS, table_name=f"records_{job}")
     return sdf_req, sdf_rec
 
 
@@ -59,6 +64,6 @@ def deterministic_pairs(
         comparisons=[],
         retain_matching_columns=False,
     )
-    linker = Linker([sdf_req, sdf_rec], settings, log_level=logging.WARNING)
+    linker = Linker([sdf_req, sdf_rec], settings, log_level=logging.ERROR)
     out = linker.inference.deterministic_link().as_pandas_dataframe()
     return to_pairs(out, 1.0)

@@ -8,7 +8,7 @@ true request-record pairs at a pair count that fits in memory.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -104,7 +104,7 @@ def _linker(backend: Backend, data: LinkData, model: Any, extra: list[str] | Non
 
     req, rec = prepare(data)
     sdf_req, sdf_rec = register(backend, req, rec, MODEL_COLUMNS + (extra or []))
-    return Linker([sdf_req, sdf_rec], model, log_level=logging.WARNING)
+    return Linker([sdf_req, sdf_rec], model, log_level=logging.ERROR)
 
 
 def _blocking_counts(linker: Any) -> list[dict]:
@@ -127,7 +127,7 @@ class SplinkEM(Strategy):
 
     name = "splink"
     description = "Splink Fellegi-Sunter model trained without labels (u by sampling, m by EM, name TF); score = match weight"
-    natural_threshold = None
+    natural_threshold: ClassVar[float | None] = None
 
     def link(self, data: LinkData, backend: Backend) -> pd.DataFrame:
         from splink import block_on

@@ -32,3 +32,41 @@ def test_perf_generate_rejects_non_positive_size(tmp_path):
     )
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and "--persons" in out.stderr
+
+
+def test_perf_link_prints_per_strategy_figures(tmp_path):
+    from data_gen import Scenario, generate_world, write_dataset
+
+    world = write_dataset(
+        generate_world(
+            Scenario().with_overrides(
+                world={"persons": 3000, "n_zips": 3},
+                status={"final_order_rate": {"undocumented": 0.6}},
+            )
+        ),
+        tmp_path / "w",
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmark",
+            "-q",
+            "perf",
+            "link",
+            "--data",
+            str(world),
+            "--strategy",
+            "irs_2025",
+            "--strategy",
+            "name_dob",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = {line.split()[0]: line for line in out.stdout.splitlines() if line.strip()}
+    assert "irs_2025" in lines and "name_dob" in lines and "splink" not in lines
+    assert "pairs/s" in out.stdout and "all strategies:" in out.stdout
