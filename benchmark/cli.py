@@ -154,8 +154,17 @@ def _add_link(sub: argparse._SubParsersAction) -> None:
 def _backend(args: argparse.Namespace):
     from benchmark.strategies import Backend
 
-    if args.threads is not None and args.threads <= 0:
-        raise InputError(f"--threads {args.threads}: must be positive")
+    if args.threads is not None and not 1 <= args.threads <= 1024:
+        raise InputError(f"--threads {args.threads}: must be between 1 and 1024")
+    if args.memory_limit is not None:
+        import duckdb
+
+        try:
+            duckdb.connect(config={"memory_limit": args.memory_limit}).close()
+        except duckdb.Error:
+            raise InputError(
+                f"--memory-limit {args.memory_limit}: not a size such as 8GB"
+            ) from None
     return Backend(
         kind=args.backend,
         threads=args.threads,

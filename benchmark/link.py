@@ -107,21 +107,39 @@ def _check_pairs(pairs: pd.DataFrame, data, name: str) -> pd.DataFrame:
     if missing:
         raise InputError(f"strategy {name}: output lacks column(s) {', '.join(missing)}")
     out = pairs.copy()
-    out["request_id"] = out["request_id"].astype("int64")
-    out["record_id"] = out["record_id"].astype("int64")
-    out["score"] = out["score"].astype("float64")
+    try:
+        out["request_id"] = out["request_id"].astype("int64")
+        out["record_id"] = out["record_id"].astype("int64")
+        out["score"] = out["score"].astype("float64")
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"strategy {name}: ids must be integers and scores numbers ({exc})"
+        ) from None
     if not np.isfinite(out["score"]).all():
         raise InputError(f"strategy {name}: scores must be finite numbers")
     if not out["request_id"].isin(data.requests["request_id"]).all():
         raise InputError(f"strategy {name}: output names request ids that are not in the data")
     if not out["record_id"].isin(data.records["record_id"]).all():
         raise InputError(f"strategy {name}: output names record ids that are not in the data")
-    out = out.drop_duplicates(["request_id", "record_id"])
+    if out["request_id"].isna().any() or out["record_id"].isna().any():
+        raise InputError(f"strategy {name}: output has missing request or record ids")
+    # a pair returned twice keeps its best score
+    out = out.sort_values("score", ascending=False, kind="stable").drop_duplicates(
+        ["request_id", "record_id"]
+    )
     return out.sort_values(["request_id", "record_id"], ignore_index=True)
 
 
-def blocking_report(pairs: pd.DataFrame, truth: pd.DataFrame, artifacts: dict) -> dict:
-    """Candidate pairs per blocking rule and pair completeness against the truth."""
+def blocking_report(pairs: pd.DataFrame, truth: pd.DataFrame | None, artifacts: dict) -> dict:
+    """Candidate pairs per blocking rule and pair completeness against the truth (if there is one)."""
+    if truth is None:
+        return {
+            "candidate_pairs": int(len(pairs)),
+            "true_pairs": None,
+            "true_pairs_found": None,
+            "pair_completeness": None,
+            "rules": artifacts.get("blocking_rules.json"),
+        }
     true = truth.merge(
         pairs[["request_id", "record_id"]],
         on=["request_id", "record_id"],

@@ -19,7 +19,7 @@ from data_gen.vocab import DIRECTIONALS, STREET_TYPES
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9 ]+")
 _SPACES = re.compile(r"\s+")
-_ZIP_TOKEN = re.compile(r"(?<!\d)\d{5}(?:-?\d{4})?(?!\d)")
+_ZIP_TOKEN = re.compile(r"(?<![0-9])[0-9]{5}(?:-?[0-9]{4})?(?![0-9])")
 _UNIT_WORDS = re.compile(r"^(?:APT|APARTMENT|UNIT|STE|SUITE|#|NO)\s*")
 _STREET_FORMS = {**STREET_TYPES, **DIRECTIONALS}
 
@@ -99,7 +99,7 @@ def digits(values: pd.Series) -> pd.Series:
     """Keep the digits of a house number, ZIP or TIN ("123-45-6789" → "123456789")."""
     return _nullable(
         values.astype("object").map(
-            lambda v: (re.sub(r"\D", "", str(v)) or None) if isinstance(v, str) else None
+            lambda v: (re.sub(r"[^0-9]", "", v) or None) if isinstance(v, str) else None
         )
     )
 

@@ -84,7 +84,8 @@ def perf_link(
     scratch = Path(tempfile.mkdtemp(prefix="itin-bench-perf-link-"))
     try:
         if data is None:
-            scenario = load_scenario(config or Path("configs/default.toml"))
+            default = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+            scenario = load_scenario(config or default)
             data = write_dataset(generate_world(scenario), scratch / "world")
         manifest = read_manifest(data)
         n_req = manifest["tables"]["requests"]["rows"]

@@ -220,4 +220,7 @@ def read_table(folder: str | Path, name: str) -> pd.DataFrame:
     path = Path(folder) / f"{name}.parquet"
     if not path.is_file():
         raise InputError(f"{folder}: table {name}.parquet is missing")
-    return pq.read_table(path).to_pandas()
+    try:
+        return pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None

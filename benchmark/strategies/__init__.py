@@ -50,9 +50,11 @@ def get_strategy(name: str) -> type[Strategy]:
             "or give package.module:ClassName)"
         )
     module_name, _, attr = name.partition(":")
+    if not module_name or not attr:
+        raise InputError(f"--strategy {name}: expected package.module:ClassName")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to import the user's module is bad input
         raise InputError(f"--strategy {name}: cannot import {module_name} ({exc})") from None
     cls = getattr(module, attr, None)
     if not (isinstance(cls, type) and issubclass(cls, Strategy)):

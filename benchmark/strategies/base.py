@@ -105,9 +105,10 @@ class Backend:
                 config["memory_limit"] = self.memory_limit
             return DuckDBAPI(connection=duckdb.connect(config=config))
         if self.kind == "spark":
+            session = self.spark_session()  # checks that pyspark is installed first
             from splink import SparkAPI
 
-            return SparkAPI(spark_session=self.spark_session())
+            return SparkAPI(spark_session=session)
         raise InputError(f"--backend {self.kind}: expected duckdb or spark")
 
     def spark_session(self) -> Any:
@@ -121,6 +122,11 @@ class Backend:
                 ) from None
             from splink.backends.spark import similarity_jar_location
 
+            master = self.spark_master or ""
+            if not (master.startswith(("local", "yarn")) or "://" in master):
+                raise InputError(
+                    f"--spark-master {master}: expected local[N], yarn, or a URL such as spark://host:7077"
+                )
             self._spark = (
                 SparkSession.builder.master(self.spark_master)
                 .appName("itin-bench")
@@ -193,13 +199,23 @@ def load_link_data(folder: str | Path) -> LinkData:
     manifest = read_manifest(folder)
     requests = read_table(folder, "requests")
     records = read_table(folder, "irs_filers")
-    for table, cols, df in (
-        ("requests", REQUEST_COLUMNS, requests),
-        ("irs_filers", RECORD_COLUMNS, records),
-    ):
+    checks = (
+        ("requests", REQUEST_COLUMNS, requests, "request_id"),
+        ("irs_filers", RECORD_COLUMNS, records, "record_id"),
+    )
+    for table, cols, df, key in checks:
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise InputError(f"{folder}: {table}.parquet lacks column(s) {', '.join(missing)}")
+        if df.empty:
+            raise InputError(f"{folder}: {table}.parquet is empty")
+        if not pd.api.types.is_integer_dtype(df[key]) or not df[key].is_unique:
+            raise InputError(f"{folder}: {table}.{key} must be unique whole numbers")
+        for col in ("tin", "zip", "house_number"):
+            if pd.api.types.is_numeric_dtype(df[col]):
+                raise InputError(
+                    f"{folder}: {table}.{col} must be text (numbers lose leading zeros)"
+                )
     return LinkData(
         requests=requests[list(REQUEST_COLUMNS)].copy(),
         records=records[list(RECORD_COLUMNS)].copy(),
@@ -217,6 +233,10 @@ def training_data(folder: str | Path) -> LinkData:
     from data_gen.rng import stable_hash
 
     manifest = read_manifest(folder)
+    if "config" not in manifest or "seed" not in manifest:
+        raise InputError(
+            f"{folder}/manifest.json: no scenario config and seed to build a training world from"
+        )
     scenario = scenario_from_dict(manifest["config"], f"{folder}/manifest.json")
     seed = stable_hash(f"training/{manifest['seed']}") % (2**31)
     log.info("generating the training world (seed %d) for supervised strategies", seed)

@@ -6,6 +6,7 @@ import logging
 import uuid
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from benchmark.strategies.base import Backend
@@ -42,7 +43,10 @@ def to_pairs(df: pd.DataFrame, score: pd.Series | float) -> pd.DataFrame:
         {
             "request_id": request_id.astype("int64").to_numpy(),
             "record_id": record_id.astype("int64").to_numpy(),
-            "score": score.to_numpy() if isinstance(score, pd.Series) else score,
+            # rounded: DuckDB's parallel sums make the last bits of EM weights vary run to run
+            "score": np.round(score.to_numpy(dtype=float), 9)
+            if isinstance(score, pd.Series)
+            else score,
         }
     )
     if "match_key" in df.columns:

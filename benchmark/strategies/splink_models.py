@@ -138,9 +138,15 @@ class SplinkEM(Strategy):
             [block_on("first_norm", "last_norm", "dob")], recall=0.5
         )
         t.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
-        t.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-        t.estimate_parameters_using_expectation_maximisation(block_on("first1", "last1"))
-        t.estimate_parameters_using_expectation_maximisation(block_on("zip5", "house"))
+        # two passes whose blocked pairs are mostly true matches but not all: blocking on
+        # address or surname alone lets EM learn "same household" instead of "same person"
+        for rule in (block_on("dob"), block_on("first_norm", "last_norm")):
+            session = t.estimate_parameters_using_expectation_maximisation(rule)
+            lam = session.core_model_settings.probability_two_random_records_match
+            if lam > 0.95:
+                log.warning(
+                    "splink: EM on %s converged to λ = %.4f; its m estimates are suspect", rule, lam
+                )
         return self._predict(linker)
 
     def _predict(self, linker: Any) -> pd.DataFrame:
