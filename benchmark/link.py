@@ -66,11 +66,13 @@ def run_link(
         pairs = _check_pairs(instance.link(link_data, backend), link_data, cls.name)
         timings["link"] = time.perf_counter() - t0
         candidates = len(pairs)
+        truth_path = Path(data) / "truth.parquet"
+        # the blocking report describes the candidates, before any one-to-one assignment
+        report = blocking_report(
+            pairs, read_table(data, "truth") if truth_path.is_file() else None, instance.artifacts
+        )
         if one_to_one:
             pairs = assign_one_to_one(pairs)
-        report = blocking_report(
-            pairs if not one_to_one else pairs, read_table(data, "truth"), instance.artifacts
-        )
         pairs = pairs.assign(strategy=cls.name)[["request_id", "record_id", "score", "strategy"]]
         pq.write_table(pa.Table.from_pandas(pairs, preserve_index=False), tmp / "pairs.parquet")
         for name, artifact in instance.artifacts.items():

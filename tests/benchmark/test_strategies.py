@@ -223,3 +223,62 @@ def test_link_one_to_one(world_dir, tmp_path):
     pairs = pd.read_parquet(tmp_path / "l" / "pairs.parquet")
     assert m["one_to_one"] and pairs["request_id"].is_unique and pairs["record_id"].is_unique
     assert m["pairs"] < m["candidate_pairs"]
+
+
+def test_one_to_one_keeps_the_blocking_report_of_all_candidates(world_dir, tmp_path):
+    run_link(world_dir, "splink", tmp_path / "l", one_to_one=True)
+    report = json.loads((tmp_path / "l" / "blocking_report.json").read_text())
+    assert report["candidate_pairs"] == sum(r["marginal_pairs"] for r in report["rules"])
+
+
+def test_splink_scores_are_identical_across_runs(world_dir, tmp_path):
+    a = run_link(world_dir, "splink", tmp_path / "a")
+    b = run_link(world_dir, "splink", tmp_path / "b")
+    assert a["pairs"] == b["pairs"]
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "a" / "pairs.parquet"),
+        pd.read_parquet(tmp_path / "b" / "pairs.parquet"),
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--memory-limit", "lots"], ["--threads", "0"], ["--strategy", ":X"]],
+    ids=["memory-limit", "threads", "empty-module"],
+)
+def test_link_cli_bad_options(world_dir, tmp_path, extra):
+    args = ["--strategy", "irs_2025", *extra] if extra[0] != "--strategy" else extra
+    out = tmp_path / "link"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmark",
+            "link",
+            "--data",
+            str(world_dir),
+            *args,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_duplicate_pairs_keep_the_best_score():
+    from benchmark.link import _check_pairs
+    from benchmark.strategies import LinkData
+
+    d = LinkData(
+        requests=pd.DataFrame({"request_id": [0]}), records=pd.DataFrame({"record_id": [1]})
+    )
+    got = _check_pairs(
+        pd.DataFrame({"request_id": [0, 0], "record_id": [1, 1], "score": [0.1, 0.9]}), d, "x"
+    )
+    assert got["score"].tolist() == [0.9]
