@@ -49,12 +49,12 @@ def run_link(
         started = time.perf_counter()
         instance = cls()
         timings = {}
+        link_data = load_link_data(data)  # validate the input before any training
         if instance.supervised:
             log.info("%s: training on a separately seeded world", cls.name)
             t0 = time.perf_counter()
             instance.fit(training_data(data), backend)
             timings["fit"] = time.perf_counter() - t0
-        link_data = load_link_data(data)
         log.info(
             "%s: linking %d requests against %d records on %s",
             cls.name,
