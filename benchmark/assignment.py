@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from benchmark.metrics import pair_keys
+
 
 def one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
     """Keep each request's and each record's best pair, greedily, best score first.
@@ -31,18 +33,32 @@ def one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
     """
     if pairs.empty:
         return pairs.copy()
-    order = np.lexsort(
-        (pairs["record_id"].to_numpy(), pairs["request_id"].to_numpy(), -pairs["score"].to_numpy())
-    )
-    req = pairs["request_id"].to_numpy()[order]
-    rec = pairs["record_id"].to_numpy()[order]
-    taken_req: set = set()
-    taken_rec: set = set()
-    keep = np.zeros(len(order), dtype=bool)
-    for i, (q, r) in enumerate(zip(req.tolist(), rec.tolist(), strict=True)):
-        if q not in taken_req and r not in taken_rec:
-            keep[i] = True
-            taken_req.add(q)
-            taken_rec.add(r)
-    kept = pairs.iloc[order[keep]]
+    req = pairs["request_id"].to_numpy(dtype=np.int64)
+    rec = pairs["record_id"].to_numpy(dtype=np.int64)
+    # order: score descending, ties by (request_id, record_id); a stable sort by score of
+    # pairs already in id order gives that without a slower three-key lexsort
+    key = pair_keys(req, rec)
+    by_id = None if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
+    score = pairs["score"].to_numpy(dtype=float)
+    if by_id is None:
+        order = np.argsort(-score, kind="stable")
+    else:
+        order = by_id[np.argsort(-score[by_id], kind="stable")]
+    q_codes, r_codes = _codes(req[order]), _codes(rec[order])
+    taken_req = bytearray(int(q_codes.max()) + 1)
+    taken_rec = bytearray(int(r_codes.max()) + 1)
+    keep = bytearray(len(order))
+    for i, (q, r) in enumerate(zip(q_codes.tolist(), r_codes.tolist(), strict=True)):
+        if not taken_req[q] and not taken_rec[r]:
+            keep[i] = 1
+            taken_req[q] = 1
+            taken_rec[r] = 1
+    kept = pairs.iloc[np.sort(order[np.frombuffer(keep, dtype=bool)])]
     return kept.sort_values(["request_id", "record_id"], ignore_index=True)
+
+
+def _codes(ids: np.ndarray) -> np.ndarray:
+    """Small non-negative integers standing for ``ids`` (the ids themselves when they are small)."""
+    if ids.min() >= 0 and ids.max() < 2**26:
+        return ids
+    return np.unique(ids, return_inverse=True)[1]

@@ -205,6 +205,68 @@ def _cmd_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate", help="score link folders against the ground truth: metrics, harm, disparities"
+    )
+    p.add_argument("--data", type=Path, required=True, help="dataset folder written by generate")
+    p.add_argument(
+        "--pairs",
+        type=Path,
+        action="append",
+        required=True,
+        help="a link folder written by link, or a folder of them (repeatable)",
+    )
+    p.add_argument("--out", type=Path, required=True, help="evaluation folder to write")
+    p.add_argument(
+        "--replicates",
+        type=int,
+        default=1,
+        help="worlds to evaluate: this one plus K-1 more of the same scenario under derived "
+        "seeds, each linked with the same strategies (default 1)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing evaluation folder")
+    _add_backend_options(p)
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from benchmark.evaluate import evaluate
+    from data_gen.dataset import check_output_folder, read_manifest
+
+    read_manifest(args.data)
+    check_output_folder(args.out, force=args.force)
+    if args.replicates < 1:
+        raise InputError(f"--replicates {args.replicates}: must be at least 1")
+    m = evaluate(
+        args.data,
+        args.pairs,
+        args.out,
+        replicates=args.replicates,
+        backend=_backend(args),
+        force=args.force,
+    )
+    harm = pd.read_csv(args.out / "harm_summary.csv")
+    ops = pd.read_csv(args.out / "operating_points.csv")
+    main = harm[(harm["assignment"] == "none") & (harm["operating_point"] == "precision_0.99")]
+    main = main.merge(ops[["strategy", "assignment", "operating_point", "recall"]])
+    print(
+        f"{m['n_requests']:,} requests, {m['true_pairs']:,} true pairs, "
+        f"{m['replicates']} world(s); at precision 0.99 (no one-to-one), per 100,000 requests:"
+    )
+    print(f"{'strategy':22} {'recall':>7} {'wrong person':>13} {'US-citizen children':>20}")
+    for _, r in main.iterrows():
+        flag = "" if r["target_reached"] else "  (0.99 not reached)"
+        print(
+            f"{r['strategy']:22} {r['recall']:7.1%} {r['wrong_person_per_100k']:13,.0f} "
+            f"{r['us_citizen_children_per_100k']:20,.0f}{flag}"
+        )
+    print(f"evaluation: {args.out} (threshold_sweep, outcomes, harm_summary, disparities ...)")
+    return 0
+
+
 def _cmd_perf_link(args: argparse.Namespace) -> int:
     from benchmark.perf import perf_link
     from benchmark.strategies import get_strategy
@@ -232,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     _add_strategies(sub)
     _add_link(sub)
+    _add_evaluate(sub)
     _add_perf(sub)
     return parser
 

@@ -1,0 +1,322 @@
+"""The ``evaluate`` stage: scored pairs + ground truth → metrics, outcomes, harm, disparities.
+
+For every strategy, with and without one-to-one assignment, it computes the
+threshold sweep, picks the operating points of :data:`benchmark.metrics.OPERATING_POINTS`
+and, at each, the request outcomes, the households behind the disclosures and
+the wrong-person rate by group.  The tables are written as CSV and Parquet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from benchmark.assignment import one_to_one
+from benchmark.disparities import disparities
+from benchmark.ground_truth import GroundTruth, load_ground_truth
+from benchmark.harm import harm_counts
+from benchmark.metrics import (
+    OPERATING_POINTS,
+    choose_threshold,
+    counts_at,
+    label_pairs,
+    threshold_sweep,
+)
+from benchmark.outcomes import per_100k, request_outcomes
+from benchmark.strategies import Backend
+from data_gen.dataset import atomic_folder, check_output_folder, package_versions
+from data_gen.errors import InputError
+
+log = logging.getLogger(__name__)
+
+ASSIGNMENTS = ("none", "one_to_one")
+KEYS = ["strategy", "assignment", "operating_point"]
+# tables written by evaluate; the per-household table holds ids and counts only
+TABLE_NAMES = (
+    "threshold_sweep",
+    "operating_points",
+    "outcomes",
+    "harm_summary",
+    "harm_households",
+    "disparities",
+    "blocking",
+)
+
+
+@dataclass
+class LinkRun:
+    """One link folder: a strategy's scored pairs and what its manifest says about them."""
+
+    strategy: str
+    natural_threshold: float | None
+    pairs: pd.DataFrame
+    manifest: dict
+    blocking: dict
+    folder: Path
+
+
+def find_link_folders(paths: list[Path]) -> list[Path]:
+    """Link folders named by ``paths``: each path is one, or a folder of them.
+
+    Raises
+    ------
+    InputError
+        If a path is neither, or two folders hold the same strategy.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if (path / "link_manifest.json").is_file():
+            found.append(path)
+            continue
+        inner = sorted(p.parent for p in path.glob("*/link_manifest.json")) if path.is_dir() else []
+        if not inner:
+            raise InputError(
+                f"{path}: not a link folder (no link_manifest.json in it or its subfolders)"
+            )
+        found.extend(inner)
+    return found
+
+
+def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
+    """Read a link folder and check it was made from the dataset being evaluated.
+
+    Raises
+    ------
+    InputError
+        If the manifest or pairs are unreadable, lack columns, or come from
+        another dataset.
+    """
+    try:
+        manifest = json.loads((folder / "link_manifest.json").read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{folder}/link_manifest.json: unreadable ({exc})") from None
+    for key in ("strategy", "natural_threshold"):
+        if key not in manifest:
+            raise InputError(f"{folder}/link_manifest.json: missing {key!r}")
+    data = truth.manifest
+    if manifest.get("data_config_sha256") != data.get("config_sha256") or manifest.get(
+        "data_seed"
+    ) != data.get("seed"):
+        raise InputError(
+            f"{folder}: pairs were linked on another dataset "
+            f"(seed {manifest.get('data_seed')}, not {data.get('seed')})"
+        )
+    path = folder / "pairs.parquet"
+    try:
+        pairs = pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    missing = [c for c in ("request_id", "record_id", "score") if c not in pairs.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    pairs = pairs[["request_id", "record_id", "score"]].astype(
+        {"request_id": "int64", "record_id": "int64", "score": "float64"}
+    )
+    if not np.isfinite(pairs["score"]).all():
+        raise InputError(f"{path}: scores must be finite numbers")
+    if not pairs["request_id"].isin(truth.requests["request_id"]).all():
+        raise InputError(f"{path}: request ids that are not in the dataset")
+    blocking_path = folder / "blocking_report.json"
+    blocking = json.loads(blocking_path.read_text()) if blocking_path.is_file() else {}
+    return LinkRun(
+        strategy=str(manifest["strategy"]),
+        natural_threshold=manifest["natural_threshold"],
+        pairs=pairs,
+        manifest=manifest,
+        blocking=blocking,
+        folder=folder,
+    )
+
+
+def _registry_order(run: LinkRun) -> tuple[int, str]:
+    from benchmark.strategies import STRATEGIES
+
+    names = list(STRATEGIES)
+    return (names.index(run.strategy) if run.strategy in names else len(names), run.strategy)
+
+
+def evaluate_runs(truth: GroundTruth, runs: list[LinkRun]) -> dict[str, pd.DataFrame]:
+    """Evaluate every link run against the ground truth.
+
+    Returns
+    -------
+    dict of DataFrame
+        One table per name in :data:`TABLE_NAMES`.
+    """
+    names = [r.strategy for r in runs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"strategy {dupes[0]} is given twice; pass one link folder per strategy")
+    parts: dict[str, list] = {name: [] for name in TABLE_NAMES}
+    for run in runs:
+        t0 = time.perf_counter()
+        for assignment in ASSIGNMENTS:
+            _evaluate_one(truth, run, assignment, parts)
+        log.info("evaluated %s in %.1f s", run.strategy, time.perf_counter() - t0)
+        parts["blocking"].append(
+            {
+                "strategy": run.strategy,
+                "candidate_pairs": run.blocking.get("candidate_pairs", len(run.pairs)),
+                "true_pairs": truth.n_true,
+                "true_pairs_found": run.blocking.get("true_pairs_found"),
+                "pair_completeness": run.blocking.get("pair_completeness"),
+                "link_one_to_one": bool(run.manifest.get("one_to_one", False)),
+            }
+        )
+    tables = {}
+    for name, rows in parts.items():
+        if name in ("threshold_sweep", "harm_households", "disparities"):
+            tables[name] = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+        else:
+            tables[name] = pd.DataFrame(rows)
+    return tables
+
+
+def _evaluate_one(truth: GroundTruth, run: LinkRun, assignment: str, parts: dict) -> None:
+    pairs = run.pairs if assignment == "none" else one_to_one(run.pairs)
+    is_true = label_pairs(pairs, truth.truth)
+    sweep = threshold_sweep(pairs["score"].to_numpy(), is_true, truth.n_true)
+    parts["threshold_sweep"].append(
+        sweep.assign(strategy=run.strategy, assignment=assignment)[
+            ["strategy", "assignment", *sweep.columns]
+        ]
+    )
+    for point in OPERATING_POINTS:
+        chosen = choose_threshold(sweep, point, run.natural_threshold)
+        if chosen is None:
+            continue
+        threshold, reached = chosen
+        key = {"strategy": run.strategy, "assignment": assignment, "operating_point": point.name}
+        row = counts_at(sweep, threshold, truth.n_true)
+        parts["operating_points"].append(
+            {**key, "target": point.target, "target_reached": reached, **row}
+        )
+        accept = pairs["score"].to_numpy() >= threshold
+        decisions = pairs.loc[accept, ["request_id", "record_id"]].assign(is_true=is_true[accept])
+        head = {**key, "threshold": threshold}
+        parts["outcomes"].append({**head, **request_outcomes(decisions, truth.requests)})
+        wrong = decisions[~decisions["is_true"]]
+        right = decisions[decisions["is_true"]]
+        wrong_harm, wrong_homes = harm_counts(
+            wrong, truth.record_address, truth.residents, truth.n_requests
+        )
+        right_harm, right_homes = harm_counts(
+            right, truth.record_address, truth.residents, truth.n_requests, prefix="correct_"
+        )
+        parts["harm_summary"].append(
+            {
+                **head,
+                "target_reached": reached,
+                "n_requests": truth.n_requests,
+                "wrong_person": len(wrong),
+                "wrong_person_per_100k": per_100k(len(wrong), truth.n_requests),
+                **wrong_harm,
+                "correct": len(right),
+                "correct_per_100k": per_100k(len(right), truth.n_requests),
+                **right_harm,
+            }
+        )
+        for kind, homes in (("wrong_person", wrong_homes), ("correct", right_homes)):
+            parts["harm_households"].append(
+                homes.assign(**key, disclosure=kind)[[*KEYS, "disclosure", *homes.columns]]
+            )
+        disp = disparities(decisions, truth.requests)
+        parts["disparities"].append(disp.assign(**key)[[*KEYS, *disp.columns]])
+
+
+def evaluate(
+    data: str | Path,
+    pairs: list[Path],
+    out: str | Path,
+    *,
+    replicates: int = 1,
+    backend: Backend | None = None,
+    force: bool = False,
+) -> dict:
+    """Evaluate link folders against a dataset folder and write the evaluation folder.
+
+    Parameters
+    ----------
+    data : path
+        Dataset folder written by ``itin-bench generate``.
+    pairs : list of path
+        Link folders (or folders of link folders) written by ``itin-bench link``.
+    out : path
+        Evaluation folder to write (atomically; an existing one only with ``force``).
+    replicates : int
+        Number of worlds: ``data`` itself and ``replicates - 1`` more of the same
+        scenario under derived seeds, each linked with the same strategies.
+        Adds ``replicate_figures`` (every headline figure per world) and
+        ``intervals`` (mean and 95% interval per figure).
+    backend : Backend, optional
+        Where replicate worlds are linked (default: DuckDB).
+
+    Returns
+    -------
+    dict
+        The evaluation manifest.
+    """
+    from benchmark.replicates import headline_figures, intervals, replicate_tables
+
+    if replicates < 1:
+        raise InputError(f"--replicates {replicates}: must be at least 1")
+    out = Path(out)
+    check_output_folder(out, force=force)
+    started = time.perf_counter()
+    truth = load_ground_truth(data)
+    runs = sorted(
+        (load_link_run(folder, truth) for folder in find_link_folders(pairs)),
+        key=_registry_order,
+    )
+    tables = evaluate_runs(truth, runs)
+    figures = [headline_figures(tables, 0)]
+    for k in range(1, replicates):
+        log.info("replicate %d of %d", k + 1, replicates)
+        figures.append(headline_figures(replicate_tables(Path(data), runs, k, backend or Backend()), k))
+    tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
+    tables["intervals"] = intervals(tables["replicate_figures"])
+    manifest = {
+        "data": str(data),
+        "data_config_sha256": truth.manifest.get("config_sha256"),
+        "data_seed": truth.manifest.get("seed"),
+        "replicates": replicates,
+        "n_requests": truth.n_requests,
+        "true_pairs": truth.n_true,
+        "links": {r.strategy: str(r.folder) for r in runs},
+        "operating_points": [
+            {"name": p.name, "kind": p.kind, "target": p.target} for p in OPERATING_POINTS
+        ],
+        "threshold_selection": "oracle: chosen with each world's ground truth",
+        "packages": package_versions(),
+    }
+    write_tables(tables, out, manifest, started=started, force=force)
+    return manifest
+
+
+def write_tables(
+    tables: dict[str, pd.DataFrame],
+    out: Path,
+    manifest: dict,
+    *,
+    started: float,
+    force: bool,
+) -> None:
+    """Write each table as CSV and Parquet plus ``evaluation_manifest.json``, atomically."""
+    with atomic_folder(out, force=force) as tmp:
+        for name, table in tables.items():
+            table.to_csv(tmp / f"{name}.csv", index=False)
+            pq.write_table(pa.Table.from_pandas(table, preserve_index=False), tmp / f"{name}.parquet")
+        manifest = {
+            **manifest,
+            "tables": sorted(tables),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        (tmp / "evaluation_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

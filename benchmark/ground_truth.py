@@ -1,0 +1,192 @@
+"""What the evaluation knows that no strategy may see: the truth about each request and address.
+
+:func:`load_ground_truth` reads a dataset folder once and keeps only what the
+evaluation needs: the true pairs, each request's person and the groups used for
+disparities, the address each IRS record points to, and who lives at each
+address now (the household an enforcement visit to that address would meet).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from data_gen.dataset import read_manifest, read_table
+from data_gen.errors import InputError
+
+# ACS "units in structure" bands; the world builds 1, 2–9 and 50–300-unit buildings
+BUILDING_SIZE_BINS = (0, 1, 4, 9, 49, np.inf)
+BUILDING_SIZE_LABELS = ("1", "2-4", "5-9", "10-49", "50+")
+HOUSEHOLD_COUNTS = ("people", "us_citizens", "us_citizen_children", "lprs")
+
+
+@dataclass
+class GroundTruth:
+    """The evaluation's view of one dataset folder.
+
+    Attributes
+    ----------
+    requests : DataFrame
+        One row per request: request_id, person_id, person_filed, has_true_pair,
+        surname_decile (1 = rarest tenth of requests' surnames, 10 = most
+        common), surname_count (bearers of the person's first surname in the
+        2010 Census), origin, building_size, state.
+    truth : DataFrame
+        request_id, record_id: every true pair.
+    record_address : DataFrame
+        record_id, address_id: the unit each IRS record's address refers to.
+    residents : DataFrame
+        address_id, household_id, people, us_citizens, us_citizen_children,
+        lprs, mixed_status: the household living at each address now.
+    manifest : dict
+        The dataset manifest.
+    """
+
+    requests: pd.DataFrame
+    truth: pd.DataFrame
+    record_address: pd.DataFrame
+    residents: pd.DataFrame
+    manifest: dict
+
+    @property
+    def n_requests(self) -> int:
+        """Number of requests in the file."""
+        return len(self.requests)
+
+    @property
+    def n_true(self) -> int:
+        """Number of true request–record pairs."""
+        return len(self.truth)
+
+
+def load_ground_truth(folder: str | Path) -> GroundTruth:
+    """Read the truth tables of a dataset folder written by ``itin-bench generate``.
+
+    Raises
+    ------
+    InputError
+        If the folder lacks a table or a column the evaluation needs.
+    """
+    manifest = read_manifest(folder)
+    tables = {
+        name: read_table(folder, name)
+        for name in ("requests", "request_truth", "truth", "persons", "households", "addresses",
+                     "irs_truth")
+    }
+    _require(folder, tables)
+    persons = tables["persons"]
+    households = tables["households"]
+    addresses = tables["addresses"]
+    truth = tables["truth"][["request_id", "record_id"]].astype("int64")
+
+    home = (
+        persons[["person_id", "household_id", "surname_paternal", "origin"]]
+        .merge(households[["household_id", "address_id"]], on="household_id", how="left")
+        .merge(addresses[["address_id", "state", "units_in_building"]], on="address_id", how="left")
+    )
+    req = (
+        tables["requests"][["request_id", "person_id"]]
+        .merge(tables["request_truth"][["request_id", "person_filed"]], on="request_id", how="left")
+        .merge(home, on="person_id", how="left")
+    )
+    if req["household_id"].isna().any():
+        raise InputError(f"{folder}: some requests name a person who is not in persons.parquet")
+    req["has_true_pair"] = req["request_id"].isin(truth["request_id"])
+    req["surname_count"] = surname_counts(req["surname_paternal"])
+    req["surname_decile"] = frequency_deciles(req["surname_count"])
+    req["building_size"] = pd.cut(
+        req["units_in_building"],
+        bins=list(BUILDING_SIZE_BINS),
+        labels=list(BUILDING_SIZE_LABELS),
+    ).astype(str)
+    requests = req[
+        [
+            "request_id",
+            "person_id",
+            "person_filed",
+            "has_true_pair",
+            "surname_decile",
+            "surname_count",
+            "origin",
+            "building_size",
+            "state",
+        ]
+    ].sort_values("request_id", ignore_index=True)
+
+    residents = households.rename(
+        columns={
+            "size": "people",
+            "n_us_citizens": "us_citizens",
+            "n_us_citizen_children": "us_citizen_children",
+            "n_lpr": "lprs",
+        }
+    )[["address_id", "household_id", *HOUSEHOLD_COUNTS, "mixed_status"]]
+    return GroundTruth(
+        requests=requests,
+        truth=truth,
+        record_address=tables["irs_truth"][["record_id", "address_id"]].astype("int64"),
+        residents=residents,
+        manifest=manifest,
+    )
+
+
+def surname_counts(surnames: pd.Series) -> np.ndarray:
+    """Bearers of each surname in the 2010 Census (0 for names the table lacks).
+
+    Accents are folded and only the first word of a compound is looked up, as
+    the Census table holds unaccented single surnames.
+    """
+    from data_gen.census import surname_table
+    from data_gen.noise import fold_accents
+
+    table = surname_table()
+    counts = dict(zip(table["name"], table["count"], strict=True))
+    keys = surnames.fillna("").map(lambda s: fold_accents(str(s)).upper().split(" ")[0])
+    return keys.map(counts).fillna(0).to_numpy(dtype=np.int64)
+
+
+def frequency_deciles(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Deciles 1–10 of ``values`` among themselves; equal values share a decile.
+
+    Decile ``d`` holds values whose average rank falls in the d-th tenth, so
+    groups are near-equal in size except where one value is very common.
+
+    Examples
+    --------
+    >>> frequency_deciles([5, 1, 1, 9]).tolist()
+    [8, 4, 4, 10]
+    """
+    s = pd.Series(np.asarray(values, dtype=float))
+    if s.empty:
+        return np.array([], dtype=np.int64)
+    rank = s.rank(method="average").to_numpy()
+    return np.clip(np.ceil(10 * rank / len(s)), 1, 10).astype(np.int64)
+
+
+_NEEDED = {
+    "requests": ("request_id", "person_id"),
+    "request_truth": ("request_id", "person_filed"),
+    "truth": ("request_id", "record_id"),
+    "persons": ("person_id", "household_id", "surname_paternal", "origin"),
+    "households": (
+        "household_id",
+        "address_id",
+        "size",
+        "n_us_citizens",
+        "n_us_citizen_children",
+        "n_lpr",
+        "mixed_status",
+    ),
+    "addresses": ("address_id", "state", "units_in_building"),
+    "irs_truth": ("record_id", "address_id"),
+}
+
+
+def _require(folder: str | Path, tables: dict[str, pd.DataFrame]) -> None:
+    for name, columns in _NEEDED.items():
+        missing = [c for c in columns if c not in tables[name].columns]
+        if missing:
+            raise InputError(f"{folder}/{name}.parquet: missing column(s) {', '.join(missing)}")

@@ -1,0 +1,204 @@
+"""Pairwise linkage metrics: the threshold sweep and the operating points chosen from it.
+
+Every count is over request–record pairs.  The universe of positives is *all*
+true pairs, so a true pair that blocking never proposed is a false negative at
+every threshold.  Nothing here needs true negatives: their number depends on
+the blocking choice, so accuracy, specificity and ROC are deliberately absent.
+
+A pair is accepted at threshold ``t`` when ``score >= t`` (Splink's convention),
+so pairs with equal scores are accepted or rejected together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SWEEP_COLUMNS = (
+    "threshold",
+    "accepted",
+    "tp",
+    "fp",
+    "fn",
+    "precision",
+    "recall",
+    "f1",
+    "f_star",
+)
+
+
+def pair_keys(request_id: np.ndarray, record_id: np.ndarray) -> np.ndarray:
+    """One int64 key per (request_id, record_id) pair, for fast membership tests.
+
+    Ids must be non-negative and below 2**31 (true of every generated world).
+    """
+    req = np.asarray(request_id, dtype=np.int64)
+    rec = np.asarray(record_id, dtype=np.int64)
+    if len(req) and (
+        req.min() < 0 or rec.min() < 0 or req.max() >= 2**31 or rec.max() >= 2**31
+    ):
+        raise ValueError("request_id and record_id must lie in [0, 2**31)")
+    return (req << 31) | rec
+
+
+def label_pairs(pairs: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
+    """Whether each scored pair is a true pair.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        request_id, record_id (and anything else).
+    truth : DataFrame
+        request_id, record_id: every true pair.
+
+    Returns
+    -------
+    ndarray of bool, one per row of ``pairs``.
+    """
+    keys = pair_keys(pairs["request_id"].to_numpy(), pairs["record_id"].to_numpy())
+    true_keys = np.sort(pair_keys(truth["request_id"].to_numpy(), truth["record_id"].to_numpy()))
+    if len(true_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.searchsorted(true_keys, keys)
+    pos[pos == len(true_keys)] = 0
+    return true_keys[pos] == keys
+
+
+def _ratios(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[str, np.ndarray]:
+    tp, fp, fn = (np.asarray(x, dtype=float) for x in (tp, fp, fn))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # precision of an empty decision is 1 (nothing wrongly accepted), as in Splink
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
+        recall = np.where(tp + fn > 0, tp / (tp + fn), np.nan)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan)
+        f_star = np.where(tp + fp + fn > 0, tp / (tp + fp + fn), np.nan)
+    return {"precision": precision, "recall": recall, "f1": f1, "f_star": f_star}
+
+
+def threshold_sweep(scores: np.ndarray, is_true: np.ndarray, n_true: int) -> pd.DataFrame:
+    """Counts and ratios at every distinct score, in one sort and one cumulative sum.
+
+    Parameters
+    ----------
+    scores : ndarray of float
+        One score per candidate pair.
+    is_true : ndarray of bool
+        Whether each candidate pair is a true pair.
+    n_true : int
+        Number of true pairs in the whole universe, including those blocking
+        never proposed (they are false negatives at every threshold).
+
+    Returns
+    -------
+    DataFrame
+        One row per distinct score, highest first, with the columns
+        :data:`SWEEP_COLUMNS`.  Row ``t`` describes the decision ``score >= t``.
+
+    Examples
+    --------
+    >>> s = threshold_sweep(np.array([0.9, 0.5, 0.5]), np.array([True, False, True]), 3)
+    >>> s[["threshold", "tp", "fp", "fn"]].values.tolist()
+    [[0.9, 1.0, 0.0, 2.0], [0.5, 2.0, 1.0, 1.0]]
+    """
+    scores = np.asarray(scores, dtype=float)
+    is_true = np.asarray(is_true, dtype=bool)
+    if scores.shape != is_true.shape:
+        raise ValueError("scores and is_true must have the same length")
+    if int(is_true.sum()) > n_true:
+        raise ValueError("more true candidate pairs than true pairs in the universe")
+    order = np.argsort(-scores, kind="stable")
+    s = scores[order]
+    cum_tp = np.cumsum(is_true[order], dtype=np.int64)
+    # the last index of each run of equal scores: everything up to it is accepted
+    last = np.flatnonzero(np.append(s[1:] != s[:-1], True)) if len(s) else np.array([], int)
+    tp = cum_tp[last]
+    accepted = last + 1
+    fp = accepted - tp
+    fn = n_true - tp
+    return pd.DataFrame(
+        {
+            "threshold": s[last],
+            "accepted": accepted,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            **_ratios(tp, fp, fn),
+        }
+    )
+
+
+def counts_at(sweep: pd.DataFrame, threshold: float, n_true: int) -> dict:
+    """The sweep's row for the decision ``score >= threshold`` at any threshold.
+
+    A threshold above every score accepts nothing.
+    """
+    at = sweep[sweep["threshold"] >= threshold]
+    if at.empty:
+        row = {"accepted": 0, "tp": 0, "fp": 0, "fn": n_true}
+        row.update({k: float(v) for k, v in _ratios(0, 0, n_true).items()})
+        return {"threshold": float(threshold), **row}
+    last = at.iloc[-1]
+    row = {c: int(last[c]) for c in ("accepted", "tp", "fp", "fn")}
+    row.update({c: float(last[c]) for c in ("precision", "recall", "f1", "f_star")})
+    return {"threshold": float(threshold), **row}
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """A rule for choosing a threshold from a sweep.
+
+    ``kind`` is ``"natural"`` (the strategy's own decision threshold),
+    ``"precision"`` (the most recall with precision at least ``target``) or
+    ``"recall"`` (the fewest false positives with recall at least ``target``).
+    """
+
+    name: str
+    kind: str
+    target: float | None = None
+
+
+OPERATING_POINTS = (
+    OperatingPoint("natural", "natural"),
+    OperatingPoint("precision_0.95", "precision", 0.95),
+    OperatingPoint("precision_0.99", "precision", 0.99),
+    OperatingPoint("recall_0.90", "recall", 0.90),
+)
+
+
+def choose_threshold(
+    sweep: pd.DataFrame, point: OperatingPoint, natural_threshold: float | None
+) -> tuple[float, bool] | None:
+    """The threshold ``point`` selects from ``sweep``, and whether its target was reached.
+
+    When a precision target cannot be reached, the most precise threshold is
+    returned (flagged unreached); when a recall target cannot be reached, the
+    highest threshold with the most recall.  Returns None when there is nothing to
+    choose: no natural threshold, or an empty sweep for a target.
+
+    The thresholds are chosen with this world's ground truth, so they are an
+    upper bound on what an agency, which has no ground truth, could achieve.
+    """
+    if point.kind == "natural":
+        return None if natural_threshold is None else (float(natural_threshold), True)
+    if sweep.empty:
+        return None
+    assert point.target is not None
+    if point.kind == "precision":
+        ok = sweep[sweep["precision"] >= point.target]
+        if ok.empty:
+            # best achievable precision; among equals, the most recall
+            best = sweep[sweep["precision"] == sweep["precision"].max()]
+            return float(best["threshold"].iloc[-1]), False
+        # the most true pairs; among equals, the fewest accepted (highest threshold)
+        best = ok[ok["tp"] == ok["tp"].max()]
+        return float(best["threshold"].iloc[0]), True
+    if point.kind == "recall":
+        ok = sweep[sweep["recall"] >= point.target]
+        if ok.empty:
+            # the most recall there is, with the fewest pairs accepted
+            best = sweep[sweep["tp"] == sweep["tp"].max()]
+            return float(best["threshold"].iloc[0]), False
+        return float(ok["threshold"].iloc[0]), True
+    raise ValueError(f"unknown operating point kind {point.kind!r}")
