@@ -66,6 +66,14 @@ def _add_perf(sub: argparse._SubParsersAction) -> None:
     )
     lk.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
     lk.set_defaults(func=_cmd_perf_link)
+    ev = psub.add_parser(
+        "evaluate", help="time the threshold sweep and the full evaluation on N scored pairs"
+    )
+    ev.add_argument(
+        "--pairs", type=int, default=10_000_000, help="scored pairs (default 10,000,000)"
+    )
+    ev.add_argument("--seed", type=int, default=0)
+    ev.set_defaults(func=_cmd_perf_evaluate)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -111,6 +119,12 @@ def _cmd_perf_generate(args: argparse.Namespace) -> int:
     from benchmark.perf import perf_generate
 
     return perf_generate(persons=args.persons, config=args.config, seed=args.seed, keep=args.keep)
+
+
+def _cmd_perf_evaluate(args: argparse.Namespace) -> int:
+    from benchmark.perf import perf_evaluate
+
+    return perf_evaluate(pairs=args.pairs, seed=args.seed)
 
 
 def _add_strategies(sub: argparse._SubParsersAction) -> None:

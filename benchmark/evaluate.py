@@ -280,7 +280,9 @@ def evaluate(
     figures = [headline_figures(tables, 0)]
     for k in range(1, replicates):
         log.info("replicate %d of %d", k + 1, replicates)
-        figures.append(headline_figures(replicate_tables(Path(data), runs, k, backend or Backend()), k))
+        figures.append(
+            headline_figures(replicate_tables(Path(data), runs, k, backend or Backend()), k)
+        )
     tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
     tables["intervals"] = intervals(tables["replicate_figures"])
     manifest = {
@@ -313,7 +315,9 @@ def write_tables(
     with atomic_folder(out, force=force) as tmp:
         for name, table in tables.items():
             table.to_csv(tmp / f"{name}.csv", index=False)
-            pq.write_table(pa.Table.from_pandas(table, preserve_index=False), tmp / f"{name}.parquet")
+            pq.write_table(
+                pa.Table.from_pandas(table, preserve_index=False), tmp / f"{name}.parquet"
+            )
         manifest = {
             **manifest,
             "tables": sorted(tables),

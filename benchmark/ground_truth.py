@@ -73,8 +73,15 @@ def load_ground_truth(folder: str | Path) -> GroundTruth:
     manifest = read_manifest(folder)
     tables = {
         name: read_table(folder, name)
-        for name in ("requests", "request_truth", "truth", "persons", "households", "addresses",
-                     "irs_truth")
+        for name in (
+            "requests",
+            "request_truth",
+            "truth",
+            "persons",
+            "households",
+            "addresses",
+            "irs_truth",
+        )
     }
     _require(folder, tables)
     persons = tables["persons"]

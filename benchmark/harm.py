@@ -91,16 +91,16 @@ def harm_counts(
     homes = disclosed_households(decisions, record_address, residents)
     occupied = set(residents["address_id"])
     at_empty = int(
-        (~decisions[["record_id"]]
-         .merge(record_address, on="record_id", how="left")["address_id"]
-         .isin(occupied)).sum()
+        (
+            ~decisions[["record_id"]]
+            .merge(record_address, on="record_id", how="left")["address_id"]
+            .isin(occupied)
+        ).sum()
     )
     counts: dict[str, float] = {
         "households": int(homes["household_id"].nunique()),
         **{c: int(homes.drop_duplicates("household_id")[c].sum()) for c in HOUSEHOLD_COUNTS},
-        "mixed_status_households": int(
-            homes.drop_duplicates("household_id")["mixed_status"].sum()
-        ),
+        "mixed_status_households": int(homes.drop_duplicates("household_id")["mixed_status"].sum()),
         "at_empty_address": at_empty,
     }
     out: dict[str, float] = {}

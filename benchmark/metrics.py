@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 SWEEP_COLUMNS = (
     "threshold",
@@ -36,9 +37,7 @@ def pair_keys(request_id: np.ndarray, record_id: np.ndarray) -> np.ndarray:
     """
     req = np.asarray(request_id, dtype=np.int64)
     rec = np.asarray(record_id, dtype=np.int64)
-    if len(req) and (
-        req.min() < 0 or rec.min() < 0 or req.max() >= 2**31 or rec.max() >= 2**31
-    ):
+    if len(req) and (req.min() < 0 or rec.min() < 0 or req.max() >= 2**31 or rec.max() >= 2**31):
         raise ValueError("request_id and record_id must lie in [0, 2**31)")
     return (req << 31) | rec
 
@@ -66,15 +65,21 @@ def label_pairs(pairs: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
     return true_keys[pos] == keys
 
 
-def _ratios(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[str, np.ndarray]:
-    tp, fp, fn = (np.asarray(x, dtype=float) for x in (tp, fp, fn))
-    with np.errstate(divide="ignore", invalid="ignore"):
+def _ratios(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike) -> dict[str, np.ndarray]:
+    tp, fp, fn = (np.atleast_1d(np.asarray(x, dtype=float)) for x in (tp, fp, fn))
+    return {
         # precision of an empty decision is 1 (nothing wrongly accepted), as in Splink
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
-        recall = np.where(tp + fn > 0, tp / (tp + fn), np.nan)
-        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan)
-        f_star = np.where(tp + fp + fn > 0, tp / (tp + fp + fn), np.nan)
-    return {"precision": precision, "recall": recall, "f1": f1, "f_star": f_star}
+        "precision": _divide(tp, tp + fp, empty=1.0),
+        "recall": _divide(tp, tp + fn, empty=np.nan),
+        "f1": _divide(2 * tp, 2 * tp + fp + fn, empty=np.nan),
+        "f_star": _divide(tp, tp + fp + fn, empty=np.nan),
+    }
+
+
+def _divide(num: np.ndarray, den: np.ndarray, *, empty: float) -> np.ndarray:
+    out = np.full(num.shape, empty, dtype=float)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
 
 
 def threshold_sweep(scores: np.ndarray, is_true: np.ndarray, n_true: int) -> pd.DataFrame:
@@ -108,7 +113,8 @@ def threshold_sweep(scores: np.ndarray, is_true: np.ndarray, n_true: int) -> pd.
         raise ValueError("scores and is_true must have the same length")
     if int(is_true.sum()) > n_true:
         raise ValueError("more true candidate pairs than true pairs in the universe")
-    order = np.argsort(-scores, kind="stable")
+    # order within a run of equal scores does not matter: only run ends are read
+    order = np.argsort(-scores)
     s = scores[order]
     cum_tp = np.cumsum(is_true[order], dtype=np.int64)
     # the last index of each run of equal scores: everything up to it is accepted
@@ -125,7 +131,8 @@ def threshold_sweep(scores: np.ndarray, is_true: np.ndarray, n_true: int) -> pd.
             "fp": fp,
             "fn": fn,
             **_ratios(tp, fp, fn),
-        }
+        },
+        copy=False,  # the columns are fresh arrays; consolidating them costs more than the sweep
     )
 
 
@@ -135,9 +142,10 @@ def counts_at(sweep: pd.DataFrame, threshold: float, n_true: int) -> dict:
     A threshold above every score accepts nothing.
     """
     at = sweep[sweep["threshold"] >= threshold]
+    row: dict[str, float]
     if at.empty:
         row = {"accepted": 0, "tp": 0, "fp": 0, "fn": n_true}
-        row.update({k: float(v) for k, v in _ratios(0, 0, n_true).items()})
+        row.update({k: float(v[0]) for k, v in _ratios(0, 0, n_true).items()})
         return {"threshold": float(threshold), **row}
     last = at.iloc[-1]
     row = {c: int(last[c]) for c in ("accepted", "tp", "fp", "fn")}

@@ -9,6 +9,12 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from benchmark.ground_truth import GroundTruth
 
 
 def peak_rss_mb() -> float:
@@ -119,5 +125,124 @@ def perf_link(
         pcs = "n/a" if pc is None else f"{pc:.1%}"
         print(f"{name:22} {wall:7.1f} {fit:14.1f} {pairs:16,} {pairs / wall:10,.0f} {pcs:>18}")
     print(f"all strategies: {total:.1f} s")
+    print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
+    return 0
+
+
+def synthetic_scored_pairs(
+    n_pairs: int, *, seed: int = 0
+) -> tuple["pd.DataFrame", "pd.DataFrame", "GroundTruth"]:
+    """Scored pairs, true pairs and a matching ground truth of a given size, for timing.
+
+    One true pair per 20 candidate pairs, one request per 10 pairs and one
+    record per 2; true pairs score higher on average, with overlap, so every
+    threshold has both kinds of pair.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from benchmark.ground_truth import BUILDING_SIZE_LABELS, GroundTruth
+
+    rng = np.random.default_rng(seed)
+    n_req, n_rec = max(n_pairs // 10, 1), max(n_pairs // 2, 1)
+    n_true = max(n_pairs // 20, 1)
+    true_req = rng.permutation(n_req)[: min(n_true, n_req)]
+    true_rec = rng.choice(n_rec, len(true_req), replace=False)
+    truth = pd.DataFrame({"request_id": true_req, "record_id": true_rec})
+    n_false = n_pairs - len(truth)
+    pairs = pd.DataFrame(
+        {
+            "request_id": np.concatenate([true_req, rng.integers(0, n_req, n_false)]),
+            "record_id": np.concatenate([true_rec, rng.integers(0, n_rec, n_false)]),
+            # match-weight-like scores, rounded to 1e-9 as the Splink strategies round them
+            "score": np.round(
+                np.concatenate([rng.normal(12, 4, len(truth)), rng.normal(-8, 6, n_false)]), 9
+            ),
+        }
+    ).drop_duplicates(["request_id", "record_id"])
+    pairs = pairs.sort_values(["request_id", "record_id"], ignore_index=True)
+    requests = pd.DataFrame(
+        {
+            "request_id": np.arange(n_req),
+            "person_id": np.arange(n_req),
+            "person_filed": rng.random(n_req) < 0.5,
+            "has_true_pair": np.isin(np.arange(n_req), true_req),
+            "surname_decile": rng.integers(1, 11, n_req),
+            "surname_count": rng.integers(0, 10**6, n_req),
+            "origin": rng.choice(["hispanic", "white", "api", "black"], n_req),
+            "building_size": rng.choice(list(BUILDING_SIZE_LABELS), n_req),
+            "state": rng.choice(["CA", "TX", "NY", "FL", "IL"], n_req),
+        }
+    )
+    n_homes = max(n_rec // 2, 1)
+    residents = pd.DataFrame(
+        {
+            "address_id": np.arange(n_homes),
+            "household_id": np.arange(n_homes),
+            "people": rng.integers(1, 8, n_homes),
+            "us_citizens": rng.integers(0, 4, n_homes),
+            "us_citizen_children": rng.integers(0, 3, n_homes),
+            "lprs": rng.integers(0, 2, n_homes),
+            "mixed_status": rng.random(n_homes) < 0.3,
+        }
+    )
+    record_address = pd.DataFrame(
+        {"record_id": np.arange(n_rec), "address_id": rng.integers(0, int(n_homes * 1.05), n_rec)}
+    )
+    truth_obj = GroundTruth(
+        requests=requests,
+        truth=truth,
+        record_address=record_address,
+        residents=residents,
+        manifest={"seed": seed, "config_sha256": "synthetic"},
+    )
+    return pairs, truth, truth_obj
+
+
+def perf_evaluate(*, pairs: int, seed: int) -> int:
+    """Time the evaluation of ``pairs`` scored pairs; print each step and peak RSS.
+
+    The sweep (label every pair, sort, cumulative sums at every distinct
+    threshold) is the headline figure; one-to-one assignment and the full
+    evaluation (both assignments, all operating points with outcomes, harm and
+    disparities) are timed after it.
+    """
+    from benchmark.assignment import one_to_one
+    from benchmark.evaluate import LinkRun, evaluate_runs
+    from benchmark.metrics import label_pairs, threshold_sweep
+    from data_gen.errors import InputError
+
+    if not 1 <= pairs <= 200_000_000:
+        raise InputError(f"--pairs {pairs}: must be between 1 and 200,000,000")
+    t0 = time.perf_counter()
+    scored, truth, ground = synthetic_scored_pairs(pairs, seed=seed)
+    t_make = time.perf_counter() - t0
+    print(f"machine: {machine()}")
+    print(
+        f"{len(scored):,} scored pairs ({len(truth):,} true pairs, {ground.n_requests:,} requests; "
+        f"made in {t_make:.1f} s)"
+    )
+    t0 = time.perf_counter()
+    is_true = label_pairs(scored, truth)
+    t_label = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sweep = threshold_sweep(scored["score"].to_numpy(), is_true, len(truth))
+    t_sweep = time.perf_counter() - t0
+    print(f"  label pairs        {t_label:6.2f} s")
+    print(f"  sweep              {t_sweep:6.2f} s  ({len(sweep):,} distinct thresholds)")
+    print(
+        f"full sweep: {t_label + t_sweep:.2f} s ({len(scored) / (t_label + t_sweep):,.0f} pairs/s)"
+    )
+    t0 = time.perf_counter()
+    kept = one_to_one(scored)
+    t_assign = time.perf_counter() - t0
+    print(f"one-to-one assignment: {t_assign:.2f} s ({len(kept):,} pairs kept)")
+    run = LinkRun("synthetic", None, scored, {"strategy": "synthetic"}, {}, Path("synthetic"))
+    t0 = time.perf_counter()
+    evaluate_runs(ground, [run])
+    t_all = time.perf_counter() - t0
+    print(
+        f"full evaluation (2 assignments x 3 operating points, outcomes, harm, disparities): {t_all:.1f} s"
+    )
     print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
     return 0

@@ -3,8 +3,8 @@
 One world is one draw of names, households, noise and requests.  Figures such
 as "wrong-person disclosures per 100,000 requests" vary from draw to draw, so
 each headline figure is reported as the mean over K worlds with a 95% interval
-for that mean (Student t with K − 1 degrees of freedom), plus the spread
-(min, max) of the K values.
+for that mean (Student t with K − 1 degrees of freedom, clipped to the
+figure's range), plus the spread (min, max) of the K values.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from data_gen.rng import stable_hash
 log = logging.getLogger(__name__)
 
 INTERVAL_KEYS = ["strategy", "assignment", "operating_point", "metric"]
+SHARES = {"precision", "recall", "f1", "f_star", "target_reached"}
 # numeric columns that are identifiers or settings, not results
 _NOT_METRICS = {"target", "n_requests"}
 
@@ -67,8 +68,10 @@ def headline_figures(tables: dict[str, pd.DataFrame], replicate: int) -> pd.Data
             and c not in _NOT_METRICS
             and (pd.api.types.is_numeric_dtype(table[c]) or pd.api.types.is_bool_dtype(table[c]))
         ]
-        long = table[keys + numeric].astype({c: float for c in numeric}).melt(
-            id_vars=keys, var_name="metric", value_name="value"
+        long = (
+            table[keys + numeric]
+            .astype({c: float for c in numeric})
+            .melt(id_vars=keys, var_name="metric", value_name="value")
         )
         frames.append(long)
     out = pd.concat(frames, ignore_index=True).drop_duplicates(keys + ["metric"])
@@ -89,6 +92,9 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         strategy, assignment, operating_point, metric, replicates, mean, sd,
         ci_low, ci_high, min, max.  With one replicate the interval is empty (NaN).
+        The interval is clipped at 0 for figures that cannot be negative and
+        at 1 for shares (precision, recall, F1, F*, share of worlds reaching
+        the target).
 
     Examples
     --------
@@ -96,7 +102,7 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
     ...                   "operating_point": "p", "metric": "m", "value": [1.0, 2.0, 3.0]})
     >>> row = intervals(f).iloc[0]
     >>> float(row["mean"]), round(float(row["ci_low"]), 3), round(float(row["ci_high"]), 3)
-    (2.0, -0.484, 4.484)
+    (2.0, 0.0, 4.484)
     """
     from scipy import stats
 
@@ -106,8 +112,11 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
         half = t * out["sd"].to_numpy() / np.sqrt(n)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
+    # clipped to the figure's range: counts are never negative, shares never above one
+    out["ci_low"] = np.where(out["min"] >= 0, np.maximum(out["mean"] - half, 0), out["mean"] - half)
+    out["ci_high"] = np.where(
+        out["metric"].isin(SHARES), np.minimum(out["mean"] + half, 1), out["mean"] + half
+    )
     return out[[*INTERVAL_KEYS, "replicates", "mean", "sd", "ci_low", "ci_high", "min", "max"]]
 
 

@@ -70,3 +70,24 @@ def test_perf_link_prints_per_strategy_figures(tmp_path):
     lines = {line.split()[0]: line for line in out.stdout.splitlines() if line.strip()}
     assert "irs_2025" in lines and "name_dob" in lines and "splink" not in lines
     assert "pairs/s" in out.stdout and "all strategies:" in out.stdout
+
+
+def test_perf_evaluate_prints_the_sweep_time(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmark", "-q", "perf", "evaluate", "--pairs", "20000"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "full sweep:" in out.stdout and "pairs/s" in out.stdout
+    assert "distinct thresholds" in out.stdout and "peak RSS:" in out.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "benchmark", "perf", "evaluate", "--pairs", "0"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "--pairs 0" in bad.stderr

@@ -1,0 +1,244 @@
+"""The evaluate stage on a generated world: agreement with Splink, the CLI, replicates, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.cli import main
+from benchmark.evaluate import TABLE_NAMES, evaluate
+from benchmark.link import run_link
+from benchmark.metrics import counts_at, label_pairs, threshold_sweep
+from benchmark.strategies import Backend, LinkData, load_link_data
+from benchmark.strategies.splink_models import SplinkEM, _linker
+from data_gen import generate_world, load_scenario, write_dataset
+from data_gen.dataset import read_table
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DESIGN_COLUMNS = {
+    "threshold_sweep": [
+        "strategy",
+        "threshold",
+        "tp",
+        "fp",
+        "fn",
+        "precision",
+        "recall",
+        "f1",
+        "f_star",
+    ],
+    "outcomes": [
+        "strategy",
+        "operating_point",
+        "correct",
+        "wrong_person",
+        "missed",
+        "correctly_unmatched",
+    ],
+    "harm_summary": [
+        "strategy",
+        "operating_point",
+        "wrong_person",
+        "households",
+        "people",
+        "us_citizens",
+        "us_citizen_children",
+        "mixed_status_households",
+        "wrong_person_per_100k",
+        "households_per_100k",
+        "people_per_100k",
+        "us_citizens_per_100k",
+        "us_citizen_children_per_100k",
+        "mixed_status_households_per_100k",
+    ],
+    "disparities": [
+        "strategy",
+        "operating_point",
+        "dimension",
+        "group",
+        "requests",
+        "wrong_person_rate",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def links(smoke_world, tmp_path_factory):
+    root = tmp_path_factory.mktemp("links")
+    for name in ("irs_2025", "fuzzy_rules"):
+        run_link(smoke_world, name, root / name)
+    return root
+
+
+def test_sweep_agrees_with_splink_truth_table(smoke_world):
+    public = load_link_data(smoke_world)
+    strategy = SplinkEM()
+    pairs = strategy.link(public, Backend())
+    truth = read_table(smoke_world, "truth")
+    sweep = threshold_sweep(pairs["score"].to_numpy(), label_pairs(pairs, truth), len(truth))
+
+    requests = read_table(smoke_world, "requests")
+    records = read_table(smoke_world, "irs_filers")
+    labelled = LinkData(
+        requests=public.requests.assign(
+            person_id=public.requests["request_id"].map(
+                requests.set_index("request_id")["person_id"]
+            )
+        ),
+        records=public.records.assign(
+            person_id=public.records["record_id"].map(records.set_index("record_id")["person_id"])
+        ),
+        labels=truth,
+    )
+    # the fitted model, with the label column carried through predict
+    model = {**strategy.artifacts["model.json"], "additional_columns_to_retain": ["person_id"]}
+    linker = _linker(Backend(), labelled, model, extra=["person_id"])
+    table = linker.evaluation.accuracy_analysis_from_labels_column(
+        "person_id",
+        output_type="table",
+        match_weight_round_to_nearest=None,
+        positives_not_captured_by_blocking_rules_scored_as_zero=True,
+    ).as_pandas_dataframe()
+    # Splink counts the same universe: every same-person pair, found by blocking or not
+    assert set(table["p"]) == {len(truth)}
+    scored = table[table["truth_threshold"] > -999].sort_values("truth_threshold", ascending=False)
+    # Splink's thresholds are its own predict()'s raw weights; ours are rounded to 1e-9, so we
+    # compare just below each threshold, which is exact while distinct weights are further apart
+    gaps = np.diff(np.sort(sweep["threshold"].to_numpy()))
+    assert gaps.min() > 2e-7
+    assert len(scored) == len(sweep)
+    ours = pd.DataFrame([counts_at(sweep, t - 1e-7, len(truth)) for t in scored["truth_threshold"]])
+    for column in ("tp", "fp", "fn"):
+        assert ours[column].tolist() == scored[column].astype(int).tolist(), column
+    assert np.allclose(ours["precision"], scored["precision"])
+    assert np.allclose(ours["recall"], scored["recall"])
+
+
+def test_evaluate_cli_writes_the_design_tables(smoke_world, links, tmp_path, capsys):
+    out = tmp_path / "eval"
+    assert (
+        main(
+            ["-q", "evaluate", "--data", str(smoke_world), "--pairs", str(links), "--out", str(out)]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "irs_2025" in printed and str(out) in printed
+    for name in TABLE_NAMES:
+        assert (out / f"{name}.csv").is_file() and (out / f"{name}.parquet").is_file()
+    for name, columns in DESIGN_COLUMNS.items():
+        table = pd.read_csv(out / f"{name}.csv")
+        assert not table.empty
+        assert [c for c in columns if c not in table.columns] == []
+    homes = pd.read_parquet(out / "harm_households.parquet")
+    # ids and counts only: no column may hold text other than the labels of the evaluation
+    text = [
+        c
+        for c in homes.columns
+        if homes[c].dtype == object or pd.api.types.is_string_dtype(homes[c])
+    ]
+    assert sorted(text) == ["assignment", "disclosure", "operating_point", "strategy"]
+    ops = pd.read_csv(out / "operating_points.csv")
+    assert set(ops["assignment"]) == {"none", "one_to_one"}
+    assert set(ops["operating_point"]) == {
+        "natural",
+        "precision_0.95",
+        "precision_0.99",
+        "recall_0.90",
+    }
+    # the irs_2025 numbers equal a direct count from its pairs
+    pairs = pd.read_parquet(links / "irs_2025" / "pairs.parquet")
+    truth = read_table(smoke_world, "truth")
+    tp = int(label_pairs(pairs, truth).sum())
+    natural = ops[
+        (ops["strategy"] == "irs_2025")
+        & (ops["assignment"] == "none")
+        & (ops["operating_point"] == "natural")
+    ].iloc[0]
+    assert (natural["tp"], natural["fp"], natural["fn"]) == (tp, len(pairs) - tp, len(truth) - tp)
+    manifest = json.loads((out / "evaluation_manifest.json").read_text())
+    assert manifest["replicates"] == 1 and set(manifest["links"]) == {"irs_2025", "fuzzy_rules"}
+
+
+def test_replicates_are_deterministic_and_differ_between_worlds(smoke_world, links, tmp_path):
+    kwargs = {"replicates": 2}
+    evaluate(smoke_world, [links / "irs_2025"], tmp_path / "a", **kwargs)
+    evaluate(smoke_world, [links / "irs_2025"], tmp_path / "b", **kwargs)
+    for name in ("replicate_figures", "intervals", "harm_summary", "disparities"):
+        a = pd.read_parquet(tmp_path / "a" / f"{name}.parquet")
+        b = pd.read_parquet(tmp_path / "b" / f"{name}.parquet")
+        pd.testing.assert_frame_equal(a, b)
+    figures = pd.read_parquet(tmp_path / "a" / "replicate_figures.parquet")
+    assert sorted(figures["replicate"].unique()) == [0, 1]
+    tp = figures[
+        (figures["metric"] == "tp")
+        & (figures["assignment"] == "none")
+        & (figures["operating_point"] == "natural")
+    ].set_index("replicate")["value"]
+    assert tp.loc[0] != tp.loc[1]  # another world, another count
+    iv = pd.read_parquet(tmp_path / "a" / "intervals.parquet")
+    row = iv[
+        (iv["metric"] == "tp") & (iv["assignment"] == "none") & (iv["operating_point"] == "natural")
+    ].iloc[0]
+    assert row["replicates"] == 2 and row["mean"] == pytest.approx(tp.mean())
+    assert row["ci_low"] < row["mean"] < row["ci_high"]
+    # replicate 0 is the given world: same figures as a one-world evaluation
+    evaluate(smoke_world, [links / "irs_2025"], tmp_path / "one")
+    one = pd.read_parquet(tmp_path / "one" / "replicate_figures.parquet")
+    pd.testing.assert_frame_equal(one, figures[figures["replicate"] == 0].reset_index(drop=True))
+
+
+def _fails(capsys, argv, needle):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("itin-bench: error:") and needle in err[0], err
+
+
+def test_bad_input_is_refused_before_anything_is_written(smoke_world, links, tmp_path, capsys):
+    out = tmp_path / "eval"
+    base = ["evaluate", "--data", str(smoke_world), "--out", str(out)]
+    _fails(capsys, [*base, "--pairs", str(tmp_path)], "not a link folder")
+    _fails(capsys, [*base, "--pairs", str(links), "--replicates", "0"], "--replicates 0")
+    _fails(
+        capsys,
+        [*base, "--pairs", str(links / "irs_2025"), "--pairs", str(links / "irs_2025")],
+        "given twice",
+    )
+    assert not out.exists()
+    # pairs linked on another world
+    other = write_dataset(
+        generate_world(load_scenario(ROOT / "configs" / "smoke.toml"), seed=5), tmp_path / "other"
+    )
+    run_link(other, "irs_2025", tmp_path / "other_links" / "irs_2025")
+    _fails(capsys, [*base, "--pairs", str(tmp_path / "other_links")], "another dataset")
+    assert not out.exists()
+    # an existing evaluation is kept byte for byte
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier results")
+    _fails(capsys, [*base, "--pairs", str(links)], "not empty")
+    assert (out / "keep.txt").read_text() == "earlier results" and len(list(out.iterdir())) == 1
+    # a damaged pairs file
+    broken = tmp_path / "broken" / "irs_2025"
+    broken.mkdir(parents=True)
+    (broken / "link_manifest.json").write_text(
+        (links / "irs_2025" / "link_manifest.json").read_text()
+    )
+    (broken / "pairs.parquet").write_text("not parquet")
+    _fails(
+        capsys,
+        [
+            "evaluate",
+            "--data",
+            str(smoke_world),
+            "--out",
+            str(tmp_path / "e2"),
+            "--pairs",
+            str(broken),
+        ],
+        "not a readable Parquet file",
+    )
