@@ -262,20 +262,56 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         backend=_backend(args),
         force=args.force,
     )
-    harm = pd.read_csv(args.out / "harm_summary.csv")
-    ops = pd.read_csv(args.out / "operating_points.csv")
-    main = harm[(harm["assignment"] == "none") & (harm["operating_point"] == "precision_0.99")]
-    main = main.merge(ops[["strategy", "assignment", "operating_point", "recall"]])
+    iv = pd.read_csv(args.out / "intervals.csv")
+    iv = iv[(iv["assignment"] == "none") & (iv["operating_point"] == "precision_0.99")]
+    table = iv.pivot(index="strategy", columns="metric", values=["mean", "ci_low", "ci_high"])
+    order = list(dict.fromkeys(iv["strategy"]))
+    several = m["replicates"] > 1
+
+    def cell(strategy: str, metric: str, pattern: str) -> str:
+        mean = table.loc[strategy, ("mean", metric)]
+        text = pattern.format(mean)
+        if several:
+            low, high = (
+                table.loc[strategy, ("ci_low", metric)],
+                table.loc[strategy, ("ci_high", metric)],
+            )
+            text += f" [{pattern.format(low)}-{pattern.format(high)}]"
+        return text
+
     print(
-        f"{m['n_requests']:,} requests, {m['true_pairs']:,} true pairs, "
-        f"{m['replicates']} world(s); at precision 0.99 (no one-to-one), per 100,000 requests:"
+        f"{m['n_requests']:,} requests, {m['true_pairs']:,} true pairs, {m['replicates']} world(s). "
+        "At precision 0.99 (threshold chosen with the ground truth, no one-to-one)"
+        + (", mean [95% interval] over worlds" if several else "")
+        + ", per 100,000 requests:"
     )
-    print(f"{'strategy':22} {'recall':>7} {'wrong person':>13} {'US-citizen children':>20}")
-    for _, r in main.iterrows():
-        flag = "" if r["target_reached"] else "  (0.99 not reached)"
+    columns = (
+        ("recall", "recall", "{:.1%}"),
+        ("wrong person", "wrong_person_per_100k", "{:,.0f}"),
+        ("households", "households_per_100k", "{:,.0f}"),
+        ("US-citizen children", "us_citizen_children_per_100k", "{:,.0f}"),
+    )
+    rows = [[s, *(cell(s, metric, fmt) for _, metric, fmt in columns)] for s in order]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows))
+        for i, h in enumerate(["strategy", *(c[0] for c in columns)])
+    ]
+    header = ["strategy", *(c[0] for c in columns)]
+    print(
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w)
+            for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+    )
+    for r in rows:
+        reached = table.loc[r[0], ("mean", "target_reached")]
+        note = "" if reached == 1 else f"  (0.99 reached in {reached:.0%} of worlds)"
         print(
-            f"{r['strategy']:22} {r['recall']:7.1%} {r['wrong_person_per_100k']:13,.0f} "
-            f"{r['us_citizen_children_per_100k']:20,.0f}{flag}"
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+            + note
         )
     print(f"evaluation: {args.out} (threshold_sweep, outcomes, harm_summary, disparities ...)")
     return 0

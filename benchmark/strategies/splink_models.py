@@ -126,12 +126,14 @@ class SplinkEM(Strategy):
         t.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
         # two passes whose blocked pairs are mostly true matches but not all: blocking on
         # address or surname alone lets EM learn "same household" instead of "same person"
-        for rule in (block_on("dob"), block_on("first_norm", "last_norm")):
-            session = t.estimate_parameters_using_expectation_maximisation(rule)
+        for columns in (("dob",), ("first_norm", "last_norm")):
+            session = t.estimate_parameters_using_expectation_maximisation(block_on(*columns))
             lam = session.core_model_settings.probability_two_random_records_match
             if lam > 0.95:
                 log.warning(
-                    "splink: EM on %s converged to λ = %.4f; its m estimates are suspect", rule, lam
+                    "splink: EM blocked on %s converged to λ = %.4f; its m estimates are suspect",
+                    " + ".join(columns),
+                    lam,
                 )
         return self._predict(linker)
 
