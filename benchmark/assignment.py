@@ -33,8 +33,9 @@ def one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
     """
     if pairs.empty:
         return pairs.copy()
-    req = pairs["request_id"].to_numpy(dtype=np.int64)
-    rec = pairs["record_id"].to_numpy(dtype=np.int64)
+    # small dense codes keep the order of the ids, index flat flags, and fit pair_keys
+    req = _codes(pairs["request_id"].to_numpy(dtype=np.int64))
+    rec = _codes(pairs["record_id"].to_numpy(dtype=np.int64))
     # order: score descending, ties by (request_id, record_id); a stable sort by score of
     # pairs already in id order gives that without a slower three-key lexsort
     key = pair_keys(req, rec)
@@ -44,7 +45,7 @@ def one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
         order = np.argsort(-score, kind="stable")
     else:
         order = by_id[np.argsort(-score[by_id], kind="stable")]
-    q_codes, r_codes = _codes(req[order]), _codes(rec[order])
+    q_codes, r_codes = req[order], rec[order]
     taken_req = bytearray(int(q_codes.max()) + 1)
     taken_rec = bytearray(int(r_codes.max()) + 1)
     keep = bytearray(len(order))
@@ -58,7 +59,7 @@ def one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _codes(ids: np.ndarray) -> np.ndarray:
-    """Small non-negative integers standing for ``ids`` (the ids themselves when they are small)."""
+    """Small non-negative integers in the order of ``ids`` (the ids themselves when they are small)."""
     if ids.min() >= 0 and ids.max() < 2**26:
         return ids
     return np.unique(ids, return_inverse=True)[1]

@@ -264,11 +264,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     )
     iv = pd.read_csv(args.out / "intervals.csv")
     iv = iv[(iv["assignment"] == "none") & (iv["operating_point"] == "precision_0.99")]
+    if not (iv[iv["metric"] == "target_reached"]["mean"] > 0).any():
+        print(f"no strategy has a decision at precision 0.99; evaluation: {args.out}")
+        return 0
     table = iv.pivot(index="strategy", columns="metric", values=["mean", "ci_low", "ci_high"])
     order = list(dict.fromkeys(iv["strategy"]))
     several = m["replicates"] > 1
 
     def cell(strategy: str, metric: str, pattern: str) -> str:
+        if ("mean", metric) not in table.columns or pd.isna(table.loc[strategy, ("mean", metric)]):
+            return "not reached"
         mean = table.loc[strategy, ("mean", metric)]
         text = pattern.format(mean)
         if several:
@@ -288,8 +293,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     columns = (
         ("recall", "recall", "{:.1%}"),
         ("wrong person", "wrong_person_per_100k", "{:,.0f}"),
-        ("households", "households_per_100k", "{:,.0f}"),
-        ("US-citizen children", "us_citizen_children_per_100k", "{:,.0f}"),
+        ("unrelated households", "unrelated_households_per_100k", "{:,.0f}"),
+        ("their US-citizen children", "unrelated_us_citizen_children_per_100k", "{:,.0f}"),
     )
     rows = [[s, *(cell(s, metric, fmt) for _, metric, fmt in columns)] for s in order]
     widths = [

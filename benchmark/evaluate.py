@@ -98,9 +98,20 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
         manifest = json.loads((folder / "link_manifest.json").read_text())
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{folder}/link_manifest.json: unreadable ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise InputError(f"{folder}/link_manifest.json: expected a JSON object")
     for key in ("strategy", "natural_threshold"):
         if key not in manifest:
             raise InputError(f"{folder}/link_manifest.json: missing {key!r}")
+    natural = manifest["natural_threshold"]
+    if natural is not None and (
+        isinstance(natural, bool)
+        or not isinstance(natural, int | float)
+        or not np.isfinite(natural)
+    ):
+        raise InputError(
+            f"{folder}/link_manifest.json: natural_threshold must be a number or null, not {natural!r}"
+        )
     data = truth.manifest
     if manifest.get("data_config_sha256") != data.get("config_sha256") or manifest.get(
         "data_seed"
@@ -109,7 +120,28 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
             f"{folder}: pairs were linked on another dataset "
             f"(seed {manifest.get('data_seed')}, not {data.get('seed')})"
         )
-    path = folder / "pairs.parquet"
+    pairs = _read_pairs(folder / "pairs.parquet", truth)
+    blocking_path = folder / "blocking_report.json"
+    blocking = {}
+    if blocking_path.is_file():
+        try:
+            blocking = json.loads(blocking_path.read_text())
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{blocking_path}: unreadable ({exc})") from None
+        if not isinstance(blocking, dict):
+            raise InputError(f"{blocking_path}: expected a JSON object")
+    return LinkRun(
+        strategy=str(manifest["strategy"]),
+        natural_threshold=None if natural is None else float(natural),
+        pairs=pairs,
+        manifest=manifest,
+        blocking=blocking,
+        folder=folder,
+    )
+
+
+def _read_pairs(path: Path, truth: GroundTruth) -> pd.DataFrame:
+    """A link folder's pairs, checked against the dataset: known ids, finite scores, no repeats."""
     try:
         pairs = pq.read_table(path).to_pandas()
     except (OSError, pa.ArrowException) as exc:
@@ -117,23 +149,24 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
     missing = [c for c in ("request_id", "record_id", "score") if c not in pairs.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    pairs = pairs[["request_id", "record_id", "score"]].astype(
-        {"request_id": "int64", "record_id": "int64", "score": "float64"}
-    )
+    try:
+        pairs = pairs[["request_id", "record_id", "score"]].astype(
+            {"request_id": "int64", "record_id": "int64", "score": "float64"}
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{path}: ids must be integers and scores numbers ({exc})") from None
     if not np.isfinite(pairs["score"]).all():
         raise InputError(f"{path}: scores must be finite numbers")
     if not pairs["request_id"].isin(truth.requests["request_id"]).all():
         raise InputError(f"{path}: request ids that are not in the dataset")
-    blocking_path = folder / "blocking_report.json"
-    blocking = json.loads(blocking_path.read_text()) if blocking_path.is_file() else {}
-    return LinkRun(
-        strategy=str(manifest["strategy"]),
-        natural_threshold=manifest["natural_threshold"],
-        pairs=pairs,
-        manifest=manifest,
-        blocking=blocking,
-        folder=folder,
-    )
+    if not pairs["record_id"].isin(truth.record_address["record_id"]).all():
+        raise InputError(f"{path}: record ids that are not in the dataset")
+    repeated = int(pairs.duplicated(["request_id", "record_id"]).sum())
+    if repeated:
+        raise InputError(
+            f"{path}: {repeated} (request_id, record_id) pair(s) appear more than once"
+        )
+    return pairs
 
 
 def _registry_order(run: LinkRun) -> tuple[int, str]:
@@ -189,6 +222,7 @@ def _evaluate_one(truth: GroundTruth, run: LinkRun, assignment: str, parts: dict
             ["strategy", "assignment", *sweep.columns]
         ]
     )
+    requester_household = truth.requests.set_index("request_id")["household_id"]
     for point in OPERATING_POINTS:
         chosen = choose_threshold(sweep, point, run.natural_threshold)
         if chosen is None:
@@ -199,34 +233,36 @@ def _evaluate_one(truth: GroundTruth, run: LinkRun, assignment: str, parts: dict
         parts["operating_points"].append(
             {**key, "target": point.target, "target_reached": reached, **row}
         )
+        if not reached:
+            # no decision is reported at a target the strategy cannot reach
+            continue
         accept = pairs["score"].to_numpy() >= threshold
         decisions = pairs.loc[accept, ["request_id", "record_id"]].assign(is_true=is_true[accept])
         head = {**key, "threshold": threshold}
         parts["outcomes"].append({**head, **request_outcomes(decisions, truth.requests)})
         wrong = decisions[~decisions["is_true"]]
         right = decisions[decisions["is_true"]]
-        wrong_harm, wrong_homes = harm_counts(
-            wrong, truth.record_address, truth.residents, truth.n_requests
-        )
-        right_harm, right_homes = harm_counts(
-            right, truth.record_address, truth.residents, truth.n_requests, prefix="correct_"
-        )
-        parts["harm_summary"].append(
-            {
-                **head,
-                "target_reached": reached,
-                "n_requests": truth.n_requests,
-                "wrong_person": len(wrong),
-                "wrong_person_per_100k": per_100k(len(wrong), truth.n_requests),
-                **wrong_harm,
-                "correct": len(right),
-                "correct_per_100k": per_100k(len(right), truth.n_requests),
-                **right_harm,
-            }
-        )
-        for kind, homes in (("wrong_person", wrong_homes), ("correct", right_homes)):
+        homes = {}
+        harm: dict[str, float] = {"n_requests": truth.n_requests}
+        for kind, chosen_pairs, prefix in (
+            ("wrong_person", wrong, ""),
+            ("correct", right, "correct_"),
+        ):
+            counts, homes[kind] = harm_counts(
+                chosen_pairs,
+                truth.record_address,
+                truth.residents,
+                requester_household,
+                truth.n_requests,
+                prefix=prefix,
+            )
+            harm[kind] = len(chosen_pairs)
+            harm[f"{kind}_per_100k"] = per_100k(len(chosen_pairs), truth.n_requests)
+            harm.update(counts)
+        parts["harm_summary"].append({**head, **harm})
+        for kind, table in homes.items():
             parts["harm_households"].append(
-                homes.assign(**key, disclosure=kind)[[*KEYS, "disclosure", *homes.columns]]
+                table.assign(**key, disclosure=kind)[[*KEYS, "disclosure", *table.columns]]
             )
         disp = disparities(decisions, truth.requests)
         parts["disparities"].append(disp.assign(**key)[[*KEYS, *disp.columns]])
@@ -303,6 +339,33 @@ def evaluate(
     return manifest
 
 
+SWEEP_CSV_ROWS = 10_000
+
+
+def thin_sweep(
+    sweep: pd.DataFrame, operating_points: pd.DataFrame, max_rows: int = SWEEP_CSV_ROWS
+) -> pd.DataFrame:
+    """At most about ``max_rows`` thresholds per strategy and assignment, for the CSV copy.
+
+    Keeps evenly spaced rows (by rank), the first and last, and every
+    operating point's threshold; the Parquet copy keeps every threshold.
+    """
+    parts = []
+    for (strategy, assignment), group in sweep.groupby(["strategy", "assignment"], sort=False):
+        if len(group) <= max_rows:
+            parts.append(group)
+            continue
+        keep = np.zeros(len(group), dtype=bool)
+        keep[np.linspace(0, len(group) - 1, max_rows).round().astype(int)] = True
+        ops = operating_points[
+            (operating_points["strategy"] == strategy)
+            & (operating_points["assignment"] == assignment)
+        ]
+        keep |= group["threshold"].isin(ops["threshold"]).to_numpy()
+        parts.append(group[keep])
+    return pd.concat(parts, ignore_index=True)
+
+
 def write_tables(
     tables: dict[str, pd.DataFrame],
     out: Path,
@@ -311,10 +374,18 @@ def write_tables(
     started: float,
     force: bool,
 ) -> None:
-    """Write each table as CSV and Parquet plus ``evaluation_manifest.json``, atomically."""
+    """Write each table as CSV and Parquet plus ``evaluation_manifest.json``, atomically.
+
+    ``threshold_sweep.csv`` is thinned by :func:`thin_sweep` when a strategy
+    has more than :data:`SWEEP_CSV_ROWS` distinct scores; the Parquet copy
+    holds every threshold.
+    """
     with atomic_folder(out, force=force) as tmp:
         for name, table in tables.items():
-            table.to_csv(tmp / f"{name}.csv", index=False)
+            csv = table
+            if name == "threshold_sweep" and not table.empty:
+                csv = thin_sweep(table, tables["operating_points"])
+            csv.to_csv(tmp / f"{name}.csv", index=False)
             pq.write_table(
                 pa.Table.from_pandas(table, preserve_index=False), tmp / f"{name}.parquet"
             )

@@ -30,8 +30,8 @@ class GroundTruth:
     Attributes
     ----------
     requests : DataFrame
-        One row per request: request_id, person_id, person_filed, has_true_pair,
-        surname_decile (1 = rarest tenth of requests' surnames, 10 = most
+        One row per request: request_id, person_id, household_id (the person's
+        household now), person_filed, has_true_pair, surname_decile (1 = rarest tenth of requests' surnames, 10 = most
         common), surname_count (bearers of the person's first surname in the
         2010 Census), origin, building_size, state.
     truth : DataFrame
@@ -87,7 +87,9 @@ def load_ground_truth(folder: str | Path) -> GroundTruth:
     persons = tables["persons"]
     households = tables["households"]
     addresses = tables["addresses"]
-    truth = tables["truth"][["request_id", "record_id"]].astype("int64")
+    truth = tables["truth"][["request_id", "record_id"]].astype("int64").drop_duplicates()
+    if not tables["requests"]["request_id"].isin(tables["request_truth"]["request_id"]).all():
+        raise InputError(f"{folder}: some requests have no row in request_truth.parquet")
 
     home = (
         persons[["person_id", "household_id", "surname_paternal", "origin"]]
@@ -113,6 +115,7 @@ def load_ground_truth(folder: str | Path) -> GroundTruth:
         [
             "request_id",
             "person_id",
+            "household_id",
             "person_filed",
             "has_true_pair",
             "surname_decile",
@@ -122,6 +125,8 @@ def load_ground_truth(folder: str | Path) -> GroundTruth:
             "state",
         ]
     ].sort_values("request_id", ignore_index=True)
+    requests["household_id"] = requests["household_id"].astype("int64")
+    requests["person_filed"] = requests["person_filed"].astype(bool)
 
     residents = households.rename(
         columns={

@@ -180,10 +180,12 @@ def choose_threshold(
 ) -> tuple[float, bool] | None:
     """The threshold ``point`` selects from ``sweep``, and whether its target was reached.
 
-    When a precision target cannot be reached, the most precise threshold is
-    returned (flagged unreached); when a recall target cannot be reached, the
-    highest threshold with the most recall.  Returns None when there is nothing to
-    choose: no natural threshold, or an empty sweep for a target.
+    When a target cannot be reached the nearest achievable point is returned,
+    flagged unreached, so its counts can be shown: for precision the most
+    precise threshold, for recall the highest threshold with the most recall.
+    The evaluation reports no decisions (outcomes, harm) at unreached points.
+    An empty sweep gives an infinite threshold (accept nothing), unreached.
+    Returns None when the strategy has no natural threshold.
 
     The thresholds are chosen with this world's ground truth, so they are an
     upper bound on what an agency, which has no ground truth, could achieve.
@@ -191,7 +193,7 @@ def choose_threshold(
     if point.kind == "natural":
         return None if natural_threshold is None else (float(natural_threshold), True)
     if sweep.empty:
-        return None
+        return float("inf"), False  # nothing to accept: no target is reached
     assert point.target is not None
     if point.kind == "precision":
         ok = sweep[sweep["precision"] >= point.target]

@@ -165,6 +165,7 @@ def synthetic_scored_pairs(
         {
             "request_id": np.arange(n_req),
             "person_id": np.arange(n_req),
+            "household_id": rng.integers(0, max(n_rec // 2, 1), n_req),
             "person_filed": rng.random(n_req) < 0.5,
             "has_true_pair": np.isin(np.arange(n_req), true_req),
             "surname_decile": rng.integers(1, 11, n_req),
@@ -208,8 +209,8 @@ def perf_evaluate(*, pairs: int, seed: int) -> int:
     disparities) are timed after it.
     """
     from benchmark.assignment import one_to_one
-    from benchmark.evaluate import LinkRun, evaluate_runs
-    from benchmark.metrics import label_pairs, threshold_sweep
+    from benchmark.evaluate import ASSIGNMENTS, LinkRun, evaluate_runs, write_tables
+    from benchmark.metrics import OPERATING_POINTS, label_pairs, threshold_sweep
     from data_gen.errors import InputError
 
     if not 1 <= pairs <= 200_000_000:
@@ -239,10 +240,20 @@ def perf_evaluate(*, pairs: int, seed: int) -> int:
     print(f"one-to-one assignment: {t_assign:.2f} s ({len(kept):,} pairs kept)")
     run = LinkRun("synthetic", None, scored, {"strategy": "synthetic"}, {}, Path("synthetic"))
     t0 = time.perf_counter()
-    evaluate_runs(ground, [run])
+    tables = evaluate_runs(ground, [run])
     t_all = time.perf_counter() - t0
     print(
-        f"full evaluation (2 assignments x 3 operating points, outcomes, harm, disparities): {t_all:.1f} s"
+        f"full evaluation ({len(ASSIGNMENTS)} assignments x {len(OPERATING_POINTS)} operating points "
+        f"where the strategy has them, outcomes, harm, disparities): {t_all:.1f} s"
     )
+    scratch = Path(tempfile.mkdtemp(prefix="itin-bench-perf-evaluate-"))
+    try:
+        t0 = time.perf_counter()
+        write_tables(tables, scratch / "evaluation", {}, started=t0, force=False)
+        t_write = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in (scratch / "evaluation").iterdir()) / 2**20
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"writing the tables (CSV and Parquet): {t_write:.1f} s, {size:,.0f} MiB")
     print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
     return 0

@@ -3,8 +3,7 @@
 One world is one draw of names, households, noise and requests.  Figures such
 as "wrong-person disclosures per 100,000 requests" vary from draw to draw, so
 each headline figure is reported as the mean over K worlds with a 95% interval
-for that mean (Student t with K − 1 degrees of freedom, clipped to the
-figure's range), plus the spread (min, max) of the K values.
+(see :func:`intervals`), plus the spread (min, max) of the K values.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import pandas as pd
 from benchmark.evaluate import LinkRun, evaluate_runs, load_link_run
 from benchmark.ground_truth import load_ground_truth
 from benchmark.link import run_link
+from benchmark.outcomes import PER
 from benchmark.strategies import Backend
 from data_gen import generate_world, scenario_from_dict, write_dataset
 from data_gen.dataset import read_manifest
@@ -53,10 +53,25 @@ def headline_figures(tables: dict[str, pd.DataFrame], replicate: int) -> pd.Data
     """Every numeric figure at every operating point, one row per figure (long format).
 
     Figures come from ``operating_points``, ``outcomes`` and ``harm_summary``;
-    a figure present in several tables is taken once.
+    a figure present in several tables is taken once.  At an operating point
+    whose target was not reached only ``target_reached`` (0) is kept, so means
+    over worlds describe the worlds where the target was reached.  Each row
+    carries the world's number of requests.
     """
     keys = ["strategy", "assignment", "operating_point"]
     frames = []
+    ops = tables["operating_points"]
+    n_requests = (
+        float(tables["outcomes"]["n_requests"].iloc[0]) if len(tables["outcomes"]) else np.nan
+    )
+    if not ops.empty:
+        reached = ops["target_reached"].astype(bool)
+        frames.append(
+            ops[keys + ["target_reached"]]
+            .astype({"target_reached": float})
+            .melt(id_vars=keys, var_name="metric", value_name="value")
+        )
+        tables = {**tables, "operating_points": ops[reached]}
     for name in ("operating_points", "outcomes", "harm_summary"):
         table = tables[name]
         if table.empty:
@@ -74,13 +89,26 @@ def headline_figures(tables: dict[str, pd.DataFrame], replicate: int) -> pd.Data
             .melt(id_vars=keys, var_name="metric", value_name="value")
         )
         frames.append(long)
+    columns = ["replicate", *keys, "metric", "value", "n_requests"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
     out = pd.concat(frames, ignore_index=True).drop_duplicates(keys + ["metric"])
     out.insert(0, "replicate", replicate)
-    return out.reset_index(drop=True)
+    out["n_requests"] = n_requests
+    return out.reset_index(drop=True)[columns]
 
 
 def intervals(figures: pd.DataFrame) -> pd.DataFrame:
-    """Mean, standard deviation, 95% t-interval of the mean, min and max over replicates.
+    """Mean, standard deviation, 95% interval, min and max of every figure over worlds.
+
+    The interval is the t-interval of the mean over worlds (Student t, K − 1
+    degrees of freedom), widened for counts to cover the exact Poisson
+    (Garwood) interval of the count pooled over worlds, so that rare events
+    seen in no world still get an upper bound (3.7 / K events per world at
+    zero).  Rates per 100,000 requests pool the counts over all worlds'
+    requests.  Intervals are clipped at 0, and at 1 for shares (precision,
+    recall, F1, F*, share of worlds reaching the target); thresholds are not
+    clipped.
 
     Parameters
     ----------
@@ -90,34 +118,56 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        strategy, assignment, operating_point, metric, replicates, mean, sd,
-        ci_low, ci_high, min, max.  With one replicate the interval is empty (NaN).
-        The interval is clipped at 0 for figures that cannot be negative and
-        at 1 for shares (precision, recall, F1, F*, share of worlds reaching
-        the target).
+        strategy, assignment, operating_point, metric, replicates (worlds with
+        a value), mean, sd, ci_low, ci_high, min, max.  With one world only the
+        Poisson part of the interval remains (NaN for non-counts).
 
     Examples
     --------
     >>> f = pd.DataFrame({"replicate": [0, 1, 2], "strategy": "s", "assignment": "none",
-    ...                   "operating_point": "p", "metric": "m", "value": [1.0, 2.0, 3.0]})
+    ...                   "operating_point": "p", "metric": "recall", "value": [0.1, 0.2, 0.3],
+    ...                   "n_requests": 100.0})
     >>> row = intervals(f).iloc[0]
     >>> float(row["mean"]), round(float(row["ci_low"]), 3), round(float(row["ci_high"]), 3)
-    (2.0, 0.0, 4.484)
+    (0.2, 0.0, 0.448)
     """
     from scipy import stats
 
-    g = figures.groupby(INTERVAL_KEYS, sort=False)["value"]
-    out = g.agg(replicates="count", mean="mean", sd="std", min="min", max="max").reset_index()
+    columns = [*INTERVAL_KEYS, "replicates", "mean", "sd", "ci_low", "ci_high", "min", "max"]
+    if figures.empty:
+        return pd.DataFrame(columns=columns)
+    figures = figures.assign(
+        events=np.where(
+            figures["metric"].str.endswith("_per_100k"),
+            figures["value"] * figures["n_requests"] / PER,
+            figures["value"],
+        )
+    )
+    g = figures.groupby(INTERVAL_KEYS, sort=False)
+    out = g["value"].agg(replicates="count", mean="mean", sd="std", min="min", max="max")
+    out["events"] = g["events"].sum()
+    out["requests"] = g["n_requests"].sum()
+    out = out.reset_index()
     n = out["replicates"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
         half = t * out["sd"].to_numpy() / np.sqrt(n)
-    # clipped to the figure's range: counts are never negative, shares never above one
-    out["ci_low"] = np.where(out["min"] >= 0, np.maximum(out["mean"] - half, 0), out["mean"] - half)
-    out["ci_high"] = np.where(
-        out["metric"].isin(SHARES), np.minimum(out["mean"] + half, 1), out["mean"] + half
-    )
-    return out[[*INTERVAL_KEYS, "replicates", "mean", "sd", "ci_low", "ci_high", "min", "max"]]
+    low = out["mean"].to_numpy() - half
+    high = out["mean"].to_numpy() + half
+    metric = out["metric"]
+    rate = metric.str.endswith("_per_100k").to_numpy()
+    count = ~rate & ~metric.isin(SHARES | {"threshold"}).to_numpy()
+    events = np.round(out["events"].to_numpy())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_low = np.where(events > 0, stats.chi2.ppf(0.025, 2 * events) / 2, 0.0)
+        p_high = stats.chi2.ppf(0.975, 2 * events + 2) / 2
+    scale = np.where(rate, PER / out["requests"].to_numpy(), 1 / n)
+    poisson = rate | count
+    low = np.where(poisson, np.fmin(low, p_low * scale), low)
+    high = np.where(poisson, np.fmax(high, p_high * scale), high)
+    out["ci_low"] = np.where(metric == "threshold", low, np.maximum(low, 0))
+    out["ci_high"] = np.where(metric.isin(SHARES), np.minimum(high, 1), high)
+    return out[columns]
 
 
 def replicate_tables(

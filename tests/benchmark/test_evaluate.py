@@ -242,3 +242,145 @@ def test_bad_input_is_refused_before_anything_is_written(smoke_world, links, tmp
         ],
         "not a readable Parquet file",
     )
+
+
+def test_fuzzy_rules_figures_equal_an_independent_count(smoke_world, links, tmp_path):
+    """Outcomes and harm at fuzzy_rules' natural threshold, recounted with plain merges."""
+    out = tmp_path / "eval"
+    evaluate(smoke_world, [links / "fuzzy_rules"], out)
+    pairs = pd.read_parquet(links / "fuzzy_rules" / "pairs.parquet")
+    truth = read_table(smoke_world, "truth")
+    requests = read_table(smoke_world, "requests")
+    persons = read_table(smoke_world, "persons")
+    households = read_table(smoke_world, "households")
+    irs_truth = read_table(smoke_world, "irs_truth")
+
+    accepted = pairs[pairs["score"] >= 0.9].merge(
+        truth.assign(true=True), on=["request_id", "record_id"], how="left"
+    )
+    accepted["true"] = accepted["true"].fillna(False).astype(bool)
+    wrong = accepted[~accepted["true"]]
+    matched = set(accepted["request_id"])
+    has_truth = set(truth["request_id"])
+    expected = {
+        "correct": int(accepted["true"].sum()),
+        "wrong_person": len(wrong),
+        "missed": len(has_truth - matched),
+        "correctly_unmatched": len(set(requests["request_id"]) - has_truth - matched),
+    }
+    outcomes = pd.read_csv(out / "outcomes.csv")
+    row = outcomes[(outcomes["assignment"] == "none") & (outcomes["operating_point"] == "natural")]
+    assert row[list(expected)].iloc[0].to_dict() == expected
+
+    homes = (
+        wrong.merge(irs_truth[["record_id", "address_id"]], on="record_id")
+        .merge(households, on="address_id")
+        .drop_duplicates("household_id")
+    )
+    requester_home = requests.merge(persons[["person_id", "household_id"]], on="person_id")
+    own = wrong.merge(irs_truth[["record_id", "address_id"]], on="record_id").merge(
+        households[["address_id", "household_id"]], on="address_id"
+    )
+    own = own.merge(
+        requester_home[["request_id", "household_id"]], on="request_id", suffixes=("", "_req")
+    )
+    harm = pd.read_csv(out / "harm_summary.csv")
+    h = harm[(harm["assignment"] == "none") & (harm["operating_point"] == "natural")].iloc[0]
+    assert h["households"] == len(homes)
+    assert h["people"] == homes["size"].sum()
+    assert h["us_citizen_children"] == homes["n_us_citizen_children"].sum()
+    assert h["mixed_status_households"] == homes["mixed_status"].sum()
+    assert h["own_household_disclosures"] == (own["household_id"] == own["household_id_req"]).sum()
+    assert len(wrong) > 0 and len(homes) > 0  # the check above is not vacuous
+
+
+def _copy_link(links, tmp_path, name="irs_2025"):
+    folder = tmp_path / "bad" / name
+    folder.mkdir(parents=True)
+    for f in (links / name).iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("description", "damage", "needle"),
+    [
+        ("repeated pair", lambda p: pd.concat([p, p.iloc[:1]]), "more than once"),
+        ("unknown record", lambda p: p.assign(record_id=p["record_id"] + 10**9), "record ids"),
+        ("unknown request", lambda p: p.assign(request_id=-1), "request ids"),
+        ("text score", lambda p: p.assign(score="high"), "scores numbers"),
+        ("missing score", lambda p: p.drop(columns="score"), "missing column"),
+        ("infinite score", lambda p: p.assign(score=float("inf")), "finite"),
+    ],
+)
+def test_damaged_pairs_are_refused(
+    smoke_world, links, tmp_path, capsys, description, damage, needle
+):
+    folder = _copy_link(links, tmp_path)
+    pairs = pd.read_parquet(folder / "pairs.parquet")
+    damage(pairs).to_parquet(folder / "pairs.parquet", index=False)
+    out = tmp_path / "eval"
+    _fails(
+        capsys,
+        ["evaluate", "--data", str(smoke_world), "--pairs", str(folder), "--out", str(out)],
+        needle,
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("description", "file", "text", "needle"),
+    [
+        ("manifest is a list", "link_manifest.json", "[1, 2]", "JSON object"),
+        ("manifest is not JSON", "link_manifest.json", "{", "unreadable"),
+        ("threshold is text", "link_manifest.json", None, "natural_threshold"),
+        ("blocking report is not JSON", "blocking_report.json", "{", "unreadable"),
+    ],
+)
+def test_damaged_link_files_are_refused(
+    smoke_world, links, tmp_path, capsys, description, file, text, needle
+):
+    folder = _copy_link(links, tmp_path)
+    if text is None:
+        manifest = json.loads((folder / file).read_text())
+        manifest["natural_threshold"] = "high"
+        text = json.dumps(manifest)
+    (folder / file).write_text(text)
+    out = tmp_path / "eval"
+    _fails(
+        capsys,
+        ["evaluate", "--data", str(smoke_world), "--pairs", str(folder), "--out", str(out)],
+        needle,
+    )
+    assert not out.exists()
+
+
+def test_a_strategy_without_pairs_is_evaluated_as_accepting_nothing(
+    smoke_world, links, tmp_path, capsys
+):
+    folder = _copy_link(links, tmp_path)
+    pd.read_parquet(folder / "pairs.parquet").iloc[:0].to_parquet(folder / "pairs.parquet")
+    out = tmp_path / "eval"
+    assert (
+        main(
+            [
+                "-q",
+                "evaluate",
+                "--data",
+                str(smoke_world),
+                "--pairs",
+                str(folder),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "no strategy has a decision at precision 0.99" in capsys.readouterr().out
+    ops = pd.read_csv(out / "operating_points.csv").set_index(["assignment", "operating_point"])
+    truth = read_table(smoke_world, "truth")
+    assert ops.loc[("none", "natural"), ["tp", "fp", "fn"]].tolist() == [0, 0, len(truth)]
+    assert not ops.loc[("none", "precision_0.99"), "target_reached"]
+    outcomes = pd.read_csv(out / "outcomes.csv")
+    assert outcomes["operating_point"].tolist() == ["natural", "natural"]
+    assert (outcomes["missed"] == truth["request_id"].nunique()).all()

@@ -12,7 +12,8 @@ The toy world (six requests, four true pairs):
 Records 103 and 107 point at address 1 (household 1: 4 people, 3 US citizens,
 2 of them children, mixed status); 105 at address 2 (household 2: 2 people, 1
 LPR); 101 at address 3 (household 3: 1 person); 104 and 106 at address 9, where
-nobody lives now.
+nobody lives now.  The person of r6 lives in household 1, so the wrong record
+107 lands on r6's own household; r1 lives in household 3.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ REQUESTS = pd.DataFrame(
     {
         "request_id": [1, 2, 3, 4, 5, 6],
         "person_id": [11, 12, 13, 14, 15, 16],
+        "household_id": [3, 4, 5, 6, 7, 1],
         "person_filed": [True, True, False, True, False, True],
         "has_true_pair": [True, True, False, True, False, True],
         "surname_decile": [1, 1, 10, 10, 10, 1],
@@ -210,10 +212,17 @@ def test_request_outcomes_at_the_natural_threshold():
     assert o["wrong_person_per_100k"] == pytest.approx(3 / 6 * 100_000)
 
 
+HOME = REQUESTS.set_index("request_id")["household_id"]
+
+
 def test_harm_counts_households_once_and_empty_addresses_apart():
     wrong = PAIRS.iloc[[1, 3, 4]]  # records 103, 105, 107
-    totals, homes = harm_counts(wrong, RECORD_ADDRESS, RESIDENTS, n_requests=6)
-    assert homes[["household_id", "disclosures"]].values.tolist() == [[1, 2], [2, 1]]
+    totals, homes = harm_counts(wrong, RECORD_ADDRESS, RESIDENTS, HOME, n_requests=6)
+    # household 1 gets two disclosures, one of them for r6, who lives there
+    assert homes[["household_id", "disclosures", "own_disclosures"]].values.tolist() == [
+        [1, 2, 1],
+        [2, 1, 0],
+    ]
     assert {
         k: totals[k]
         for k in (
@@ -235,11 +244,34 @@ def test_harm_counts_households_once_and_empty_addresses_apart():
         "at_empty_address": 0,
     }
     assert totals["households_per_100k"] == pytest.approx(2 / 6 * 100_000)
+    assert totals["own_household_disclosures"] == 1
+    assert (totals["unrelated_households"], totals["unrelated_people"]) == (2, 6)
     assert "name" not in " ".join(homes.columns)
     right = PAIRS.iloc[[0, 2]]  # records 101 and 104
-    totals, homes = harm_counts(right, RECORD_ADDRESS, RESIDENTS, 6, prefix="correct_")
+    totals, homes = harm_counts(right, RECORD_ADDRESS, RESIDENTS, HOME, 6, prefix="correct_")
     assert totals["correct_households"] == 1 and totals["correct_people"] == 1
+    assert totals["correct_unrelated_households"] == 0  # r1's own home
     assert totals["correct_at_empty_address"] == 1
+
+
+def test_a_relatives_record_at_the_requested_persons_home_is_not_an_unrelated_household():
+    only_own = PAIRS.iloc[[4]]  # r6 matched to 107, at r6's own household 1
+    totals, _ = harm_counts(only_own, RECORD_ADDRESS, RESIDENTS, HOME, 6)
+    assert (totals["households"], totals["unrelated_households"]) == (1, 0)
+    assert (totals["us_citizen_children"], totals["unrelated_us_citizen_children"]) == (2, 0)
+    assert totals["own_household_disclosures"] == 1
+
+
+def test_every_household_at_a_shared_address_counts():
+    two_homes = pd.concat(
+        [RESIDENTS, RESIDENTS.iloc[[1]].assign(household_id=8, people=3, lprs=0)],
+        ignore_index=True,
+    )
+    wrong = PAIRS.iloc[[3]]  # record 105 at address 2, now shared by households 2 and 8
+    totals, homes = harm_counts(wrong, RECORD_ADDRESS, two_homes, HOME, 6)
+    assert homes["household_id"].tolist() == [2, 8]
+    assert (totals["households"], totals["people"], totals["lprs"]) == (2, 5, 1)
+    assert totals["at_empty_address"] == 0
 
 
 def test_disparities_by_group_with_counts():
@@ -295,6 +327,10 @@ def test_evaluate_runs_puts_it_together_with_and_without_one_to_one():
     assert ops.loc[("one_to_one", "natural"), ["tp", "fp", "fn"]].tolist() == [2, 2, 2]
     assert not ops.loc[("none", "precision_0.95"), "target_reached"]
     out = tables["outcomes"].set_index(["assignment", "operating_point"])
+    # no decision is reported where the target was not reached
+    assert ("none", "precision_0.95") not in out.index
+    assert ("none", "recall_0.90") not in out.index
+    assert set(tables["harm_summary"]["operating_point"]) == {"natural"}
     assert out.loc[
         ("one_to_one", "natural"), ["correct", "wrong_person", "missed", "correctly_unmatched"]
     ].tolist() == [2, 2, 1, 1]
@@ -302,6 +338,8 @@ def test_evaluate_runs_puts_it_together_with_and_without_one_to_one():
     assert harm.loc[
         ("none", "natural"), ["wrong_person", "households", "people", "us_citizen_children"]
     ].tolist() == [3, 2, 6, 2]
+    assert harm.loc[("none", "natural"), "unrelated_households"] == 2
+    assert harm.loc[("none", "natural"), "own_household_disclosures"] == 1
     # one-to-one drops 4-105: household 2 is no longer endangered
     assert harm.loc[
         ("one_to_one", "natural"), ["wrong_person", "households", "people", "lprs"]
@@ -332,6 +370,7 @@ def test_intervals_are_t_intervals_of_the_mean_clipped_to_the_range():
                 "operating_point": "p",
                 "metric": metric,
                 "value": values,
+                "n_requests": 1000.0,
             }
         )
         return intervals(f).iloc[0]
@@ -346,7 +385,16 @@ def test_intervals_are_t_intervals_of_the_mean_clipped_to_the_range():
     assert one("wrong_person", [0.0, 0.0, 3.0])["ci_low"] == 0.0
     assert one("recall", [0.9, 1.0, 1.0])["ci_high"] == 1.0
     assert one("threshold", [-4.0, 0.0, 1.0])["ci_low"] < -4.0  # may be negative
-    assert np.isnan(one("wrong_person", [3.0])["ci_low"])
+    assert np.isnan(one("threshold", [3.0])["ci_low"])
+    # counts: at least the exact Poisson interval of the pooled count
+    zero = one("wrong_person", [0.0, 0.0, 0.0])
+    assert zero["ci_low"] == 0.0 and zero["ci_high"] == pytest.approx(3.6889 / 3, abs=1e-4)
+    single = one("wrong_person", [3.0])
+    assert (single["ci_low"], single["ci_high"]) == pytest.approx((0.6187, 8.7673), abs=1e-4)
+    # rates per 100,000 pool the events over all worlds' requests: 2 events in 2,000 requests
+    rate = one("wrong_person_per_100k", [200.0, 0.0])
+    assert rate["mean"] == 100.0
+    assert rate["ci_high"] >= 7.2247 / 2000 * 100_000 - 1e-6
 
 
 def test_replicate_seeds_are_stable_and_distinct():
