@@ -239,15 +239,20 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         help="worlds to evaluate: this one plus K-1 more of the same scenario under derived "
         "seeds, each linked with the same strategies (default 1)",
     )
+    p.add_argument(
+        "--operating-point",
+        default="precision_0.99",
+        choices=("precision_0.95", "precision_0.99", "recall_0.90"),
+        help="main operating point of scored strategies (rules use their own decision)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing evaluation folder")
     _add_backend_options(p)
     p.set_defaults(func=_cmd_evaluate)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from benchmark.evaluate import evaluate
+    from benchmark.summary import format_summary, main_figures
     from data_gen.dataset import check_output_folder, read_manifest
 
     read_manifest(args.data)
@@ -259,65 +264,20 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         args.pairs,
         args.out,
         replicates=args.replicates,
+        main_point=args.operating_point,
         backend=_backend(args),
         force=args.force,
     )
-    iv = pd.read_csv(args.out / "intervals.csv")
-    iv = iv[(iv["assignment"] == "none") & (iv["operating_point"] == "precision_0.99")]
-    if not (iv[iv["metric"] == "target_reached"]["mean"] > 0).any():
-        print(f"no strategy has a decision at precision 0.99; evaluation: {args.out}")
-        return 0
-    table = iv.pivot(index="strategy", columns="metric", values=["mean", "ci_low", "ci_high"])
-    order = list(dict.fromkeys(iv["strategy"]))
     several = m["replicates"] > 1
-
-    def cell(strategy: str, metric: str, pattern: str) -> str:
-        if ("mean", metric) not in table.columns or pd.isna(table.loc[strategy, ("mean", metric)]):
-            return "not reached"
-        mean = table.loc[strategy, ("mean", metric)]
-        text = pattern.format(mean)
-        if several:
-            low, high = (
-                table.loc[strategy, ("ci_low", metric)],
-                table.loc[strategy, ("ci_high", metric)],
-            )
-            text += f" [{pattern.format(low)}-{pattern.format(high)}]"
-        return text
-
     print(
         f"{m['n_requests']:,} requests, {m['true_pairs']:,} true pairs, {m['replicates']} world(s). "
-        "At precision 0.99 (threshold chosen with the ground truth, no one-to-one)"
+        "Each strategy at its main operating point (rules: their own decision; scored strategies: "
+        "a threshold chosen with the ground truth), no one-to-one"
         + (", mean [95% interval] over worlds" if several else "")
         + ", per 100,000 requests:"
     )
-    columns = (
-        ("recall", "recall", "{:.1%}"),
-        ("wrong person", "wrong_person_per_100k", "{:,.0f}"),
-        ("unrelated households", "unrelated_households_per_100k", "{:,.0f}"),
-        ("their US-citizen children", "unrelated_us_citizen_children_per_100k", "{:,.0f}"),
-    )
-    rows = [[s, *(cell(s, metric, fmt) for _, metric, fmt in columns)] for s in order]
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows))
-        for i, h in enumerate(["strategy", *(c[0] for c in columns)])
-    ]
-    header = ["strategy", *(c[0] for c in columns)]
-    print(
-        "  ".join(
-            h.ljust(w) if i == 0 else h.rjust(w)
-            for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-    )
-    for r in rows:
-        reached = table.loc[r[0], ("mean", "target_reached")]
-        note = "" if reached == 1 else f"  (0.99 reached in {reached:.0%} of worlds)"
-        print(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(r, widths, strict=True))
-            )
-            + note
-        )
+    for line in format_summary(main_figures(args.out), m["replicates"]):
+        print(line)
     print(f"evaluation: {args.out} (threshold_sweep, outcomes, harm_summary, disparities ...)")
     return 0
 

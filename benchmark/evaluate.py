@@ -61,6 +61,7 @@ class LinkRun:
     manifest: dict
     blocking: dict
     folder: Path
+    rule: bool = False
 
 
 def find_link_folders(paths: list[Path]) -> list[Path]:
@@ -137,6 +138,7 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
         manifest=manifest,
         blocking=blocking,
         folder=folder,
+        rule=bool(manifest.get("rule", False)),
     )
 
 
@@ -176,8 +178,13 @@ def _registry_order(run: LinkRun) -> tuple[int, str]:
     return (names.index(run.strategy) if run.strategy in names else len(names), run.strategy)
 
 
-def evaluate_runs(truth: GroundTruth, runs: list[LinkRun]) -> dict[str, pd.DataFrame]:
+def evaluate_runs(
+    truth: GroundTruth, runs: list[LinkRun], main_point: str = "precision_0.99"
+) -> dict[str, pd.DataFrame]:
     """Evaluate every link run against the ground truth.
+
+    Each strategy's *main* operating point (column ``main``) is its natural
+    decision for rules and ``main_point`` for scored strategies.
 
     Returns
     -------
@@ -192,7 +199,7 @@ def evaluate_runs(truth: GroundTruth, runs: list[LinkRun]) -> dict[str, pd.DataF
     for run in runs:
         t0 = time.perf_counter()
         for assignment in ASSIGNMENTS:
-            _evaluate_one(truth, run, assignment, parts)
+            _evaluate_one(truth, run, assignment, parts, main_point)
         log.info("evaluated %s in %.1f s", run.strategy, time.perf_counter() - t0)
         parts["blocking"].append(
             {
@@ -213,7 +220,9 @@ def evaluate_runs(truth: GroundTruth, runs: list[LinkRun]) -> dict[str, pd.DataF
     return tables
 
 
-def _evaluate_one(truth: GroundTruth, run: LinkRun, assignment: str, parts: dict) -> None:
+def _evaluate_one(
+    truth: GroundTruth, run: LinkRun, assignment: str, parts: dict, main_point: str
+) -> None:
     pairs = run.pairs if assignment == "none" else one_to_one(run.pairs)
     is_true = label_pairs(pairs, truth.truth)
     sweep = threshold_sweep(pairs["score"].to_numpy(), is_true, truth.n_true)
@@ -229,16 +238,17 @@ def _evaluate_one(truth: GroundTruth, run: LinkRun, assignment: str, parts: dict
             continue
         threshold, reached = chosen
         key = {"strategy": run.strategy, "assignment": assignment, "operating_point": point.name}
+        main = point.name == ("natural" if run.rule else main_point)
         row = counts_at(sweep, threshold, truth.n_true)
         parts["operating_points"].append(
-            {**key, "target": point.target, "target_reached": reached, **row}
+            {**key, "main": main, "target": point.target, "target_reached": reached, **row}
         )
         if not reached:
             # no decision is reported at a target the strategy cannot reach
             continue
         accept = pairs["score"].to_numpy() >= threshold
         decisions = pairs.loc[accept, ["request_id", "record_id"]].assign(is_true=is_true[accept])
-        head = {**key, "threshold": threshold}
+        head = {**key, "main": main, "threshold": threshold}
         parts["outcomes"].append({**head, **request_outcomes(decisions, truth.requests)})
         wrong = decisions[~decisions["is_true"]]
         right = decisions[decisions["is_true"]]
@@ -274,6 +284,7 @@ def evaluate(
     out: str | Path,
     *,
     replicates: int = 1,
+    main_point: str = "precision_0.99",
     backend: Backend | None = None,
     force: bool = False,
 ) -> dict:
@@ -292,6 +303,9 @@ def evaluate(
         scenario under derived seeds, each linked with the same strategies.
         Adds ``replicate_figures`` (every headline figure per world) and
         ``intervals`` (mean and 95% interval per figure).
+    main_point : str
+        The operating point reported first for scored strategies (rules are
+        reported at their natural decision).
     backend : Backend, optional
         Where replicate worlds are linked (default: DuckDB).
 
@@ -312,12 +326,18 @@ def evaluate(
         (load_link_run(folder, truth) for folder in find_link_folders(pairs)),
         key=_registry_order,
     )
-    tables = evaluate_runs(truth, runs)
+    if main_point not in {p.name for p in OPERATING_POINTS} - {"natural"}:
+        raise InputError(
+            f"--operating-point {main_point}: expected one of precision_0.95, precision_0.99, recall_0.90"
+        )
+    tables = evaluate_runs(truth, runs, main_point)
     figures = [headline_figures(tables, 0)]
     for k in range(1, replicates):
         log.info("replicate %d of %d", k + 1, replicates)
         figures.append(
-            headline_figures(replicate_tables(Path(data), runs, k, backend or Backend()), k)
+            headline_figures(
+                replicate_tables(Path(data), runs, k, backend or Backend(), main_point), k
+            )
         )
     tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
     tables["intervals"] = intervals(tables["replicate_figures"])
@@ -326,6 +346,7 @@ def evaluate(
         "data_config_sha256": truth.manifest.get("config_sha256"),
         "data_seed": truth.manifest.get("seed"),
         "replicates": replicates,
+        "main_operating_point": main_point,
         "n_requests": truth.n_requests,
         "true_pairs": truth.n_true,
         "links": {r.strategy: str(r.folder) for r in runs},

@@ -85,6 +85,7 @@ def run_link(
             "description": cls.description,
             "natural_threshold": cls.natural_threshold,
             "supervised": cls.supervised,
+            "rule": cls.rule,
             "one_to_one": one_to_one,
             "backend": backend.kind,
             "data": str(data),

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 INTERVAL_KEYS = ["strategy", "assignment", "operating_point", "metric"]
 SHARES = {"precision", "recall", "f1", "f_star", "target_reached"}
 # numeric columns that are identifiers or settings, not results
-_NOT_METRICS = {"target", "n_requests"}
+_NOT_METRICS = {"target", "n_requests", "main"}
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -171,7 +171,7 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
 
 
 def replicate_tables(
-    data: Path, runs: list[LinkRun], replicate: int, backend: Backend
+    data: Path, runs: list[LinkRun], replicate: int, backend: Backend, main_point: str
 ) -> dict[str, pd.DataFrame]:
     """Generate replicate ``replicate`` of ``data``'s world, link it like ``runs`` and evaluate it.
 
@@ -202,6 +202,6 @@ def replicate_tables(
                 one_to_one=bool(run.manifest.get("one_to_one", False)),
             )
             linked.append(load_link_run(folder, truth))
-        return evaluate_runs(truth, linked)
+        return evaluate_runs(truth, linked, main_point)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -8,10 +8,12 @@ the same scenario, with labels, through :meth:`Strategy.fit`.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -149,6 +151,8 @@ class Strategy(ABC):
     Subclasses set ``name`` and ``description`` and implement :meth:`link`.
     ``natural_threshold`` is the score at which the strategy itself decides
     "match" (1.0 for yes/no rules; ``None`` when only a sweep makes sense).
+    ``rule`` says the strategy is a decision rule: reports show it at its
+    natural threshold rather than at a threshold chosen from a sweep.
     Supervised strategies set ``supervised = True`` and implement :meth:`fit`.
     After :meth:`link`, ``artifacts`` may hold extra outputs to save, e.g.
     ``{"model.json": {...}}``.
@@ -174,6 +178,7 @@ class Strategy(ABC):
     description: ClassVar[str] = ""
     supervised: ClassVar[bool] = False
     natural_threshold: ClassVar[float | None] = 1.0
+    rule: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self.artifacts: dict[str, Any] = {}
@@ -227,9 +232,9 @@ def training_data(folder: str | Path) -> LinkData:
     """A labelled training world: same scenario as ``folder``, separately seeded.
 
     The seed is derived from the evaluated world's seed by hashing, so training
-    and evaluation never share a world.
+    and evaluation never share a world.  The world is generated once per
+    process and scenario; each call gets its own copies of the tables.
     """
-    from data_gen import generate_world, scenario_from_dict
     from data_gen.rng import stable_hash
 
     manifest = read_manifest(folder)
@@ -237,8 +242,23 @@ def training_data(folder: str | Path) -> LinkData:
         raise InputError(
             f"{folder}/manifest.json: no scenario config and seed to build a training world from"
         )
-    scenario = scenario_from_dict(manifest["config"], f"{folder}/manifest.json")
     seed = stable_hash(f"training/{manifest['seed']}") % (2**31)
+    data = _training_world(
+        json.dumps(manifest["config"], sort_keys=True), seed, f"{folder}/manifest.json"
+    )
+    return LinkData(
+        requests=data.requests.copy(),
+        records=data.records.copy(),
+        name=data.name,
+        labels=None if data.labels is None else data.labels.copy(),
+    )
+
+
+@lru_cache(maxsize=2)
+def _training_world(config_json: str, seed: int, source: str) -> LinkData:
+    from data_gen import generate_world, scenario_from_dict
+
+    scenario = scenario_from_dict(json.loads(config_json), source)
     log.info("generating the training world (seed %d) for supervised strategies", seed)
     world = generate_world(scenario, seed=seed)
     req = world.tables["requests"]

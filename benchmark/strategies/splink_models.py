@@ -114,6 +114,7 @@ class SplinkEM(Strategy):
     name = "splink"
     description = "Splink Fellegi-Sunter model trained without labels (u by sampling, m by EM, name TF); score = match weight"
     natural_threshold: ClassVar[float | None] = None
+    rule: ClassVar[bool] = False
 
     def link(self, data: LinkData, backend: Backend) -> pd.DataFrame:
         from splink import block_on

@@ -161,6 +161,12 @@ def test_evaluate_cli_writes_the_design_tables(smoke_world, links, tmp_path, cap
         & (ops["operating_point"] == "natural")
     ].iloc[0]
     assert (natural["tp"], natural["fp"], natural["fn"]) == (tp, len(pairs) - tp, len(truth) - tp)
+    # rules are reported at their own decision
+    main = ops[ops["main"] & (ops["assignment"] == "none")]
+    assert set(zip(main["strategy"], main["operating_point"], strict=True)) == {
+        ("irs_2025", "natural"),
+        ("fuzzy_rules", "natural"),
+    }
     manifest = json.loads((out / "evaluation_manifest.json").read_text())
     assert manifest["replicates"] == 1 and set(manifest["links"]) == {"irs_2025", "fuzzy_rules"}
 
@@ -376,7 +382,8 @@ def test_a_strategy_without_pairs_is_evaluated_as_accepting_nothing(
         )
         == 0
     )
-    assert "no strategy has a decision at precision 0.99" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "irs_2025" in printed and "0.0%" in printed  # its own decision: nothing accepted
     ops = pd.read_csv(out / "operating_points.csv").set_index(["assignment", "operating_point"])
     truth = read_table(smoke_world, "truth")
     assert ops.loc[("none", "natural"), ["tp", "fp", "fn"]].tolist() == [0, 0, len(truth)]

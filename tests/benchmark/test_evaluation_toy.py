@@ -404,3 +404,31 @@ def test_replicate_seeds_are_stable_and_distinct():
     seeds = [replicate_seed(20250627, k) for k in range(1, 50)]
     assert len(set(seeds)) == 49 and all(0 <= s < 2**31 for s in seeds)
     assert seeds == [replicate_seed(20250627, k) for k in range(1, 50)]
+
+
+def test_scored_strategies_are_summarised_at_the_chosen_point_and_rules_at_their_own():
+    from benchmark.summary import format_summary
+
+    tables = evaluate_runs(toy_truth(), [toy_run()], main_point="recall_0.90")
+    ops = tables["operating_points"]
+    assert ops.loc[ops["main"], "operating_point"].unique().tolist() == ["recall_0.90"]
+    rule = toy_run()
+    rule.rule = True
+    ops = evaluate_runs(toy_truth(), [rule])["operating_points"]
+    assert ops.loc[ops["main"], "operating_point"].unique().tolist() == ["natural"]
+
+    figures = pd.DataFrame(
+        {
+            "strategy": "toy",
+            "assignment": "none",
+            "operating_point": "natural",
+            "metric": ["recall", "wrong_person_per_100k", "target_reached"],
+            "mean": [0.5, 1234.0, 1.0],
+            "ci_low": [0.4, 1000.0, 1.0],
+            "ci_high": [0.6, 1500.0, 1.0],
+        }
+    )
+    lines = format_summary(figures, replicates=3)
+    assert lines[0].split()[:3] == ["strategy", "operating", "point"]
+    assert "50.0% [40.0%-60.0%]" in lines[1] and "1,234 [1,000-1,500]" in lines[1]
+    assert "not reached" in lines[1]  # no household figures were given

@@ -1,0 +1,75 @@
+"""The headline table: each strategy at its main operating point, as the terminal and the report show it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+# (column label, metric, format)
+HEADLINE = (
+    ("recall", "recall", "{:.1%}"),
+    ("wrong person", "wrong_person_per_100k", "{:,.0f}"),
+    ("unrelated households", "unrelated_households_per_100k", "{:,.0f}"),
+    ("their US-citizen children", "unrelated_us_citizen_children_per_100k", "{:,.0f}"),
+)
+
+
+def main_figures(evaluation: str | Path) -> pd.DataFrame:
+    """Every figure of each strategy at its main operating point, without one-to-one.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``intervals`` (strategy, operating_point, metric, mean,
+        ci_low, ci_high, ...) for each strategy's main operating point, in the
+        evaluation's strategy order.
+    """
+    folder = Path(evaluation)
+    ops = pd.read_parquet(folder / "operating_points.parquet")
+    iv = pd.read_parquet(folder / "intervals.parquet")
+    if ops.empty or iv.empty:
+        return iv.iloc[:0]
+    main = ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
+    out = iv[iv["assignment"] == "none"].merge(main, on=["strategy", "operating_point"])
+    order = {s: i for i, s in enumerate(dict.fromkeys(ops["strategy"]))}
+    return out.sort_values("strategy", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+
+
+def format_summary(figures: pd.DataFrame, replicates: int) -> list[str]:
+    """The headline table as aligned text lines: recall, wrong-person disclosures, harm per 100,000."""
+    if figures.empty:
+        return ["no strategy has a decision at its main operating point"]
+    table = figures.pivot_table(
+        index=["strategy", "operating_point"],
+        columns="metric",
+        values=["mean", "ci_low", "ci_high"],
+        sort=False,
+    )
+    several = replicates > 1
+
+    def cell(key: tuple, metric: str, pattern: str) -> str:
+        if ("mean", metric) not in table.columns or pd.isna(table.loc[key, ("mean", metric)]):
+            return "not reached"
+        text = pattern.format(table.loc[key, ("mean", metric)])
+        if several:
+            low, high = table.loc[key, ("ci_low", metric)], table.loc[key, ("ci_high", metric)]
+            text += f" [{pattern.format(low)}-{pattern.format(high)}]"
+        return text
+
+    header = ["strategy", "operating point", *(c[0] for c in HEADLINE)]
+    rows = []
+    notes = []
+    for key in table.index:
+        rows.append([key[0], key[1], *(cell(key, m, f) for _, m, f in HEADLINE)])
+        reached = table.loc[key, ("mean", "target_reached")]
+        notes.append("" if reached == 1 else f"  (target reached in {reached:.0%} of worlds)")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return [line(header), *(line(r) + n for r, n in zip(rows, notes, strict=True))]
