@@ -282,6 +282,52 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run", help="the main job: generate, link every strategy, evaluate, draw, report"
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=Path("configs") / "default.toml",
+        help="scenario TOML (default configs/default.toml); its [run] table sets strategies, "
+        "replicates and the main operating point",
+    )
+    p.add_argument(
+        "--out-root",
+        type=Path,
+        default=Path("results") / "runs",
+        help="runs are written to OUT_ROOT/<scenario name> (default results/runs)",
+    )
+    p.add_argument("--force", action="store_true", help="redo every stage, even unchanged ones")
+    _add_backend_options(p)
+    p.set_defaults(func=_cmd_run)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from benchmark.run import check_config, run
+    from benchmark.summary import format_summary, main_figures
+
+    check_config(args.config)
+    started = time.perf_counter()
+    result = run(args.config, out_root=args.out_root, force=args.force, backend=_backend(args))
+    reused = [s["stage"] for s in result.stages if s["reused"]]
+    replicates = result.scenario.run.replicates
+    print(
+        f"{result.scenario.name}: {len(result.stages)} stages in {time.perf_counter() - started:.1f} s"
+        + (f" ({len(reused)} reused unchanged: {', '.join(reused)})" if reused else "")
+    )
+    print(
+        "Each strategy at its main operating point, no one-to-one"
+        + (f", mean [95% interval] over {replicates} worlds" if replicates > 1 else "")
+        + ", per 100,000 requests:"
+    )
+    for line in format_summary(main_figures(result.folder / "evaluation"), replicates):
+        print(line)
+    print(f"report: {result.report}")
+    return 0
+
+
 def _cmd_perf_link(args: argparse.Namespace) -> int:
     from benchmark.perf import perf_link
     from benchmark.strategies import get_strategy
@@ -310,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_strategies(sub)
     _add_link(sub)
     _add_evaluate(sub)
+    _add_run(sub)
     _add_perf(sub)
     return parser
 
@@ -329,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"itin-bench: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader of our output went away (e.g. `| head`): not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("itin-bench: interrupted; nothing was half-written", file=sys.stderr)
         return 130

@@ -42,7 +42,7 @@ JUNK_FORMS = ("failed_to_provide_zip", "unknown_address_zip", "unknown_address",
 def _f(default: Any, check: str, doc: str, **extra: Any) -> Any:
     """Declare a config field with its validation kind and documentation."""
     meta = {"check": check, "doc": doc, **extra}
-    if isinstance(default, dict):
+    if isinstance(default, dict | list):
         return field(default_factory=lambda: json.loads(json.dumps(default)), metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -394,6 +394,32 @@ class RequestConfig:
     )
 
 
+OPERATING_POINT_CHOICES = ("precision_0.95", "precision_0.99", "recall_0.90")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Settings of ``itin-bench run`` (they do not change the generated world)."""
+
+    strategies: list = _f(
+        [],
+        "names",
+        "strategies to run (names from `itin-bench strategies`); empty: all of them",
+    )
+    replicates: int = _f(
+        1,
+        "positive_int",
+        "worlds to evaluate (this seed plus derived ones) for means and 95% intervals",
+        maximum=100,
+    )
+    operating_point: str = _f(
+        "precision_0.99",
+        "choice",
+        "main operating point of scored strategies; rules are shown at their own decision",
+        choices=OPERATING_POINT_CHOICES,
+    )
+
+
 def _default_rates(side: str) -> dict[str, float]:
     return {nt.name: nt.irs_rate if side == "irs" else nt.request_rate for nt in NOISE_TYPES}
 
@@ -436,6 +462,7 @@ class Scenario:
     moves: MovesConfig = field(default_factory=MovesConfig)
     requests: RequestConfig = field(default_factory=RequestConfig)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
+    run: RunConfig = field(default_factory=RunConfig)
 
     def to_dict(self) -> dict:
         """Return the resolved scenario as plain data (every setting filled in)."""
@@ -445,6 +472,11 @@ class Scenario:
         """Return a SHA-256 hex digest of the resolved scenario."""
         blob = json.dumps(self.to_dict(), sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+    def world_hash(self) -> str:
+        """SHA-256 of the settings that shape the generated world (all but ``run``)."""
+        settings = {k: v for k, v in self.to_dict().items() if k != "run"}
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()
 
     def with_overrides(self, **sections: Any) -> "Scenario":
         """Return a validated copy with some settings replaced.
@@ -556,6 +588,17 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
                 source, key, f"{value!r} must be a non-empty name of letters, digits, - and _"
             )
         return value
+    if check == "names":
+        if not isinstance(value, list) or not all(
+            isinstance(v, str)
+            and v
+            and v.replace("_", "").replace(".", "").replace(":", "").isalnum()
+            for v in value
+        ):
+            raise _fail(source, key, f"expected a list of names, got {value!r}")
+        if len(set(value)) != len(value):
+            raise _fail(source, key, "names a strategy twice")
+        return list(value)
     if check == "distribution":
         return _check_distribution(value, key, source, f.metadata["choices"])
     if check == "distributions":

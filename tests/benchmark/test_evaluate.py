@@ -162,8 +162,8 @@ def test_evaluate_cli_writes_the_design_tables(smoke_world, links, tmp_path, cap
     ].iloc[0]
     assert (natural["tp"], natural["fp"], natural["fn"]) == (tp, len(pairs) - tp, len(truth) - tp)
     # rules are reported at their own decision
-    main = ops[ops["main"] & (ops["assignment"] == "none")]
-    assert set(zip(main["strategy"], main["operating_point"], strict=True)) == {
+    main_points = ops[ops["main"] & (ops["assignment"] == "none")]
+    assert set(zip(main_points["strategy"], main_points["operating_point"], strict=True)) == {
         ("irs_2025", "natural"),
         ("fuzzy_rules", "natural"),
     }

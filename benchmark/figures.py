@@ -1,0 +1,232 @@
+"""Figures, drawn only from the stored evaluation tables (PNG and SVG, fixed size and dpi).
+
+Every figure is a pure function of the tables in an evaluation folder, so
+``draw_figures`` can redraw them at any time without linking again.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from data_gen.dataset import atomic_folder
+
+log = logging.getLogger(__name__)
+
+SIZE = (7.0, 4.2)
+DPI = 150
+# one colour per strategy, in registry order (colour-blind-safe Okabe-Ito, then greys)
+PALETTE = (
+    "#000000",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#F0E442",
+    "#777777",
+    "#BBBBBB",
+)
+FIGURES = {
+    "precision_recall": "Precision against recall, every threshold",
+    "wrong_person_vs_recall": "Wrong-person disclosures against recall",
+    "harm_by_strategy": "Who the wrong matches reach, at each strategy's main operating point",
+    "disparity_surname": "Wrong-person rate by how common the surname is",
+    "disparity_building": "Wrong-person rate by size of the building the person lives in",
+}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": "itin-bench",  # stable ids inside the SVG
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    return plt
+
+
+def _colours(strategies: list[str]) -> dict[str, str]:
+    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(strategies)}
+
+
+def _save(fig, out: Path, name: str) -> None:
+    fig.savefig(out / f"{name}.png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(out / f"{name}.svg", metadata={"Date": None, "Creator": None})
+
+
+def _main_points(ops: pd.DataFrame) -> pd.DataFrame:
+    return ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
+
+
+def precision_recall(tables: dict[str, pd.DataFrame], plt):
+    """Precision against recall along each strategy's threshold sweep (no one-to-one)."""
+    sweep = tables["threshold_sweep"]
+    sweep = sweep[sweep["assignment"] == "none"]
+    strategies = list(dict.fromkeys(tables["operating_points"]["strategy"]))
+    colours = _colours(strategies)
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    for s in strategies:
+        curve = sweep[sweep["strategy"] == s]
+        if curve.empty:
+            continue
+        if len(curve) == 1:
+            ax.plot(curve["recall"], curve["precision"], "o", color=colours[s], label=s)
+        else:
+            ax.plot(curve["recall"], curve["precision"], "-", color=colours[s], label=s, lw=1.4)
+    ax.set_xlabel("recall (share of requested people who filed that are found)")
+    ax.set_ylabel("precision (share of disclosures that are the right person)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    return fig
+
+
+def wrong_person_vs_recall(tables: dict[str, pd.DataFrame], plt):
+    """Wrong-person disclosures per 100,000 requests against recall (log scale)."""
+    sweep = tables["threshold_sweep"]
+    sweep = sweep[sweep["assignment"] == "none"]
+    n_requests = float(tables["outcomes"]["n_requests"].iloc[0])
+    strategies = list(dict.fromkeys(tables["operating_points"]["strategy"]))
+    colours = _colours(strategies)
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    for s in strategies:
+        curve = sweep[sweep["strategy"] == s]
+        if curve.empty:
+            continue
+        # +1 so that zero false positives still shows on a log axis
+        y = (curve["fp"] + 1) * 100_000 / n_requests
+        style = "o" if len(curve) == 1 else "-"
+        ax.plot(curve["recall"], y, style, color=colours[s], label=s, lw=1.4)
+    ax.set_yscale("log")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("wrong-person disclosures + 1, per 100,000 requests")
+    ax.set_xlim(0, 1)
+    ax.legend(loc="upper left", fontsize=7, frameon=False)
+    return fig
+
+
+def harm_by_strategy(tables: dict[str, pd.DataFrame], plt):
+    """Disclosures, unrelated households, their people and US-citizen children per 100,000."""
+    iv = tables["intervals"]
+    main = _main_points(tables["operating_points"])
+    iv = iv[iv["assignment"] == "none"].merge(main, on=["strategy", "operating_point"])
+    metrics = (
+        ("wrong_person_per_100k", "wrong-person disclosures"),
+        ("unrelated_households_per_100k", "unrelated households"),
+        ("unrelated_people_per_100k", "their people"),
+        ("unrelated_us_citizen_children_per_100k", "their US-citizen children"),
+    )
+    strategies = list(dict.fromkeys(main["strategy"]))
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    width = 0.8 / len(metrics)
+    x = np.arange(len(strategies))
+    greys = ("#222222", "#D55E00", "#E69F00", "#0072B2")
+    for j, (metric, label) in enumerate(metrics):
+        rows = iv[iv["metric"] == metric].set_index("strategy").reindex(strategies)
+        mean = rows["mean"].to_numpy(dtype=float)
+        low = np.nan_to_num(mean - rows["ci_low"].to_numpy(dtype=float))
+        high = np.nan_to_num(rows["ci_high"].to_numpy(dtype=float) - mean)
+        ax.bar(
+            x + (j - 1.5) * width,
+            np.nan_to_num(mean),
+            width,
+            label=label,
+            color=greys[j],
+            yerr=[low, high],
+            capsize=2,
+            error_kw={"lw": 0.8},
+        )
+    labels = [
+        f"{s}\n({p.replace('_', ' ')})"
+        for s, p in zip(main["strategy"], main["operating_point"], strict=True)
+    ]
+    ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=7)
+    ax.set_ylabel("per 100,000 requests (mean, 95% interval)")
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def _disparity(tables: dict[str, pd.DataFrame], plt, dimension: str, xlabel: str):
+    disp = tables["disparities"]
+    main = _main_points(tables["operating_points"])
+    disp = disp[(disp["assignment"] == "none") & (disp["dimension"] == dimension)]
+    disp = disp.merge(main, on=["strategy", "operating_point"])
+    strategies = list(dict.fromkeys(main["strategy"]))
+    colours = _colours(list(dict.fromkeys(tables["operating_points"]["strategy"])))
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    groups = list(dict.fromkeys(disp["group"]))
+    x = np.arange(len(groups))
+    for s in strategies:
+        rows = disp[disp["strategy"] == s].set_index("group").reindex(groups)
+        ax.plot(x, 100 * rows["wrong_person_rate"], "o-", color=colours[s], label=s, lw=1.2, ms=3)
+    counts = disp.drop_duplicates("group").set_index("group").reindex(groups)["requests"]
+    ax.set_xticks(
+        x, [f"{g}\n(n={int(n):,})" for g, n in zip(groups, counts, strict=True)], fontsize=7
+    )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("requests with a wrong-person disclosure (%)")
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def disparity_surname(tables: dict[str, pd.DataFrame], plt):
+    """Wrong-person rate by surname-frequency decile (1 = rarest tenth of requests' surnames)."""
+    return _disparity(
+        tables,
+        plt,
+        "surname_decile",
+        "surname-frequency decile (1 = rarest, 10 = most common; Census 2010 counts)",
+    )
+
+
+def disparity_building(tables: dict[str, pd.DataFrame], plt):
+    """Wrong-person rate by the number of units in the requested person's building."""
+    return _disparity(tables, plt, "building_size", "units in the building where the person lives")
+
+
+DRAW = {
+    "precision_recall": precision_recall,
+    "wrong_person_vs_recall": wrong_person_vs_recall,
+    "harm_by_strategy": harm_by_strategy,
+    "disparity_surname": disparity_surname,
+    "disparity_building": disparity_building,
+}
+TABLES = ("threshold_sweep", "operating_points", "outcomes", "intervals", "disparities")
+
+
+def read_tables(evaluation: str | Path) -> dict[str, pd.DataFrame]:
+    """The evaluation tables the figures draw on."""
+    from data_gen.dataset import read_table
+
+    return {name: read_table(evaluation, name) for name in TABLES}
+
+
+def draw_figures(evaluation: str | Path, out: str | Path, *, force: bool = False) -> list[str]:
+    """Draw every figure of :data:`FIGURES` from an evaluation folder into ``out``.
+
+    Returns
+    -------
+    list of str
+        The figure names written (each as ``name.png`` and ``name.svg``).
+    """
+    plt = _pyplot()
+    tables = read_tables(evaluation)
+    with atomic_folder(Path(out), force=force) as tmp:
+        for name, draw in DRAW.items():
+            fig = draw(tables, plt)
+            _save(fig, tmp, name)
+            plt.close(fig)
+            log.info("figure %s", name)
+    return list(DRAW)

@@ -1,0 +1,359 @@
+"""The report: Markdown and one self-contained HTML file, for readers who are not data scientists.
+
+The report is assembled as a list of blocks (headings, paragraphs, lists,
+tables, figures) from the run's stored outputs only, then rendered twice: to
+Markdown (figures linked) and to HTML (figures embedded as data URIs, inline
+style, no script and no network access).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.figures import FIGURES
+from benchmark.summary import HEADLINE, main_figures
+from data_gen.dataset import atomic_folder, read_manifest, read_table
+
+STRATEGY_PLAIN = {
+    "irs_2025": "the 2025 IRS matching script",
+    "exact_name_address": "exact name and address",
+    "name_dob": "exact name and date of birth",
+    "fuzzy_rules": "fuzzy name rules",
+    "splink": "a probabilistic model (Splink, no labels)",
+    "splink_supervised": "a probabilistic model trained on labelled data",
+    "classifier_logistic": "logistic regression",
+    "classifier_boosted": "gradient-boosted trees",
+}
+
+
+@dataclass
+class Block:
+    """One piece of the report: kind is h1, h2, p, ul, table or figure."""
+
+    kind: str
+    text: str = ""
+    items: list | None = None
+    header: list | None = None
+
+
+def _fmt(value: float, pattern: str) -> str:
+    return "n/a" if pd.isna(value) else pattern.format(value)
+
+
+def _with_interval(row: pd.Series, pattern: str, several: bool) -> str:
+    text = _fmt(row["mean"], pattern)
+    if several and not pd.isna(row["ci_low"]):
+        text += f" ({_fmt(row['ci_low'], pattern)} to {_fmt(row['ci_high'], pattern)})"
+    return text
+
+
+def build_report(run_folder: str | Path) -> list[Block]:
+    """The report's blocks for a run folder holding data/, evaluation/ and figures/."""
+    folder = Path(run_folder)
+    data = read_manifest(folder / "data")
+    evaluation = json.loads((folder / "evaluation" / "evaluation_manifest.json").read_text())
+    config = data["config"]
+    replicates = int(evaluation.get("replicates", 1))
+    several = replicates > 1
+    figures = main_figures(folder / "evaluation")
+    rows = {t: data["tables"][t]["rows"] for t in data["tables"]}
+    realism = data.get("realism", {})
+    req = realism.get("request_list", {})
+    blocks: list[Block] = [
+        Block(
+            "h1", f"How often does matching confirm the wrong person? Scenario “{data['scenario']}”"
+        ),
+        Block(
+            "p",
+            "An enforcement agency sends names and addresses; a tax agency matches them against "
+            "taxpayer records and hands back the address on every record it matches. When the "
+            "match is the wrong person, the address handed over is someone else’s home. This "
+            "report measures how often that happens for several matching methods, and who lives "
+            "at the addresses disclosed in error. Everything here is simulated: no real person’s "
+            "data is used.",
+        ),
+        Block("h2", "In short"),
+        Block("ul", items=_plain_sentences(figures, several)),
+        Block(
+            "p",
+            (
+                f"Figures are means over {replicates} simulated worlds with 95% intervals in "
+                "brackets, per 100,000 requests. "
+                if several
+                else "Figures come from one simulated world, per 100,000 requests. "
+            )
+            + "Rules are shown at their own decision. Probabilistic models and classifiers are "
+            "shown at the threshold where 99% of what they match is right (or the configured "
+            "target). That threshold was chosen knowing the true answers, which no agency has: "
+            "it is the best case for those methods.",
+        ),
+        Block("h2", "Headline table"),
+        Block(
+            "table",
+            header=["method", "operating point", *(label for label, _, _ in HEADLINE)],
+            items=_headline_rows(figures, several),
+        ),
+        Block(
+            "p",
+            "Recall: the share of requested people who have a tax record that the method finds. "
+            "Wrong person: disclosures of somebody else’s record. Unrelated households: homes at "
+            "the disclosed addresses where neither the requested person nor their household "
+            "lives (a relative’s record at the person’s own address is a wrong record, but not "
+            "an unrelated household).",
+        ),
+        Block("h2", "What was simulated"),
+        Block(
+            "p",
+            f"A synthetic population of {rows.get('persons', 0):,} people in "
+            f"{rows.get('households', 0):,} households, living in "
+            f"{config['world']['n_zips']} real ZIP codes where many Hispanic residents live. "
+            f"{rows.get('irs_filers', 0):,} of them appear on tax returns (with SSNs or ITINs). "
+            f"The request list holds {rows.get('requests', 0):,} names: "
+            f"{_pct(req.get('never_filed_share'))} of them never filed a tax return, "
+            f"{_pct(req.get('tin_share'))} carry an SSN or ITIN "
+            f"({_pct(req.get('borrowed_tin_share'))} of those numbers belong to somebody else), "
+            f"{_pct(req.get('address_outdated_share'))} give an outdated address and "
+            f"{_pct(req.get('address_junk_share'))} a junk one such as “Failed to Provide”. "
+            f"Both files carry realistic recording errors. Seed {data['seed']}; "
+            f"{replicates} world(s).",
+        ),
+        Block("h2", "Assumptions and error rates"),
+        Block("table", header=["setting", "value"], items=_assumption_rows(config)),
+        Block(
+            "table",
+            header=["recording error", "rate in tax records", "rate in requests"],
+            items=_noise_rows(config),
+        ),
+        Block("h2", "Figures"),
+    ]
+    for name, caption in FIGURES.items():
+        blocks.append(Block("figure", text=name, items=[caption]))
+    blocks += [
+        Block("h2", "Who is affected: wrong-person rate by group"),
+        Block(
+            "p",
+            "Share of requests that led to at least one wrong-person disclosure, by a trait of "
+            "the requested person, for each method at its main operating point. The number of "
+            "requests in each group is shown; small groups are uncertain.",
+        ),
+        *_disparity_tables(folder / "evaluation"),
+        Block("h2", "Limitations"),
+        Block(
+            "ul",
+            items=[
+                "The world is synthetic. Its names, households and errors follow published "
+                "figures where they exist and stated assumptions where they do not (see the "
+                "table above and the project README).",
+                "Thresholds for the scored methods were chosen with the true answers; a real "
+                "deployment would do worse.",
+                "A world of this size has fewer people sharing a name than a national file, so "
+                "wrong matches by name are likely undercounted.",
+                "Each world holds few wrong-person disclosures, so the intervals are wide.",
+                "Harm counts who lives at a disclosed address today; it does not model what an "
+                "enforcement visit does.",
+            ],
+        ),
+        Block("h2", "Reproduce"),
+        Block(
+            "p",
+            f"Scenario configuration hash {data['config_sha256'][:12]}; generated with itin-bench "
+            f"{data['packages'].get('itin-bench', '?')}, pandas {data['packages'].get('pandas', '?')}. "
+            "Rerun with `itin-bench run --config <scenario file>`; every table behind this "
+            "report is in the run folder (evaluation/*.csv).",
+        ),
+    ]
+    return blocks
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _plain_sentences(figures: pd.DataFrame, several: bool) -> list[str]:
+    if figures.empty:
+        return ["No method made a decision at its main operating point."]
+    out = []
+    for (strategy, _point), g in figures.groupby(["strategy", "operating_point"], sort=False):
+        f = g.set_index("metric")
+        plain = _sentence_start(STRATEGY_PLAIN.get(strategy, strategy))
+        if "recall" not in f.index:
+            out.append(f"{plain} (`{strategy}`) never reached its target.")
+            continue
+        recall = _with_interval(f.loc["recall"], "{:.0%}", several)
+        wrong = _with_interval(f.loc["wrong_person_per_100k"], "{:,.0f}", several)
+        homes = _with_interval(f.loc["unrelated_households_per_100k"], "{:,.0f}", several)
+        kids = _with_interval(f.loc["unrelated_us_citizen_children_per_100k"], "{:,.0f}", several)
+        out.append(
+            f"{plain} (`{strategy}`) found {recall} of the requested people who "
+            f"have a tax record. For every 100,000 requests it handed over {wrong} addresses of "
+            f"the wrong person, reaching {homes} unrelated households with {kids} US-citizen "
+            "children."
+        )
+    return out
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _headline_rows(figures: pd.DataFrame, several: bool) -> list[list[str]]:
+    rows = []
+    for (strategy, point), g in figures.groupby(["strategy", "operating_point"], sort=False):
+        f = g.set_index("metric")
+        cells = [strategy, point.replace("_", " ")]
+        for _, metric, pattern in HEADLINE:
+            cells.append(
+                _with_interval(f.loc[metric], pattern, several)
+                if metric in f.index
+                else "not reached"
+            )
+        rows.append(cells)
+    return rows
+
+
+def _assumption_rows(config: dict) -> list[list[str]]:
+    r = config["requests"]
+    status = config["status"]
+    filing = config["filing"]
+    kinds = ", ".join(f"{k} {v:.0%}" for k, v in r["address_kinds"].items())
+    return [
+        ["people in the world", f"{config['world']['persons']:,}"],
+        ["requests for people who never filed", f"{r['never_filed_share']:.0%}"],
+        ["requests carrying an SSN or ITIN", f"{r['tin_share']:.0%}"],
+        ["… of which the number belongs to someone else", f"{r['borrowed_tin_share']:.0%}"],
+        ["request addresses", kinds],
+        ["children of non-citizen parents born in the US", f"{status['child_us_born_share']:.0%}"],
+        [
+            "undocumented adults who file taxes",
+            f"{filing['filing_rate'].get('undocumented', 0):.0%}",
+        ],
+    ]
+
+
+def _noise_rows(config: dict) -> list[list[str]]:
+    irs, requests = config["noise"]["irs"], config["noise"]["requests"]
+    names = sorted(set(irs) | set(requests))
+    return [
+        [n.replace("_", " "), f"{irs.get(n, 0):.1%}", f"{requests.get(n, 0):.1%}"]
+        for n in names
+        if irs.get(n, 0) or requests.get(n, 0)
+    ]
+
+
+def _disparity_tables(evaluation: Path) -> list[Block]:
+    disp = read_table(evaluation, "disparities")
+    ops = read_table(evaluation, "operating_points")
+    main = ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
+    disp = disp[disp["assignment"] == "none"].merge(main, on=["strategy", "operating_point"])
+    blocks = []
+    titles = {
+        "surname_decile": "By surname frequency (decile 1 = rarest surnames, 10 = most common)",
+        "building_size": "By units in the person’s building",
+        "origin": "By origin group",
+    }
+    strategies = list(dict.fromkeys(main["strategy"]))
+    for dim, title in titles.items():
+        d = disp[disp["dimension"] == dim]
+        if d.empty:
+            continue
+        groups = list(dict.fromkeys(d["group"]))
+        n = d.drop_duplicates("group").set_index("group")["requests"]
+        rate = d.pivot(index="group", columns="strategy", values="wrong_person_rate")
+        rows = [
+            [g, f"{int(n[g]):,}", *(_fmt(rate.loc[g, s], "{:.1%}") for s in strategies)]
+            for g in groups
+        ]
+        blocks.append(Block("p", text=title))
+        blocks.append(Block("table", header=["group", "requests", *strategies], items=rows))
+    return blocks
+
+
+def to_markdown(blocks: list[Block], figure_dir: str = "../figures") -> str:
+    """Render blocks as Markdown; figures link to ``figure_dir``/NAME.png."""
+    out = []
+    for b in blocks:
+        if b.kind == "h1":
+            out.append(f"# {b.text}\n")
+        elif b.kind == "h2":
+            out.append(f"## {b.text}\n")
+        elif b.kind == "p":
+            out.append(f"{b.text}\n")
+        elif b.kind == "ul":
+            out.append("\n".join(f"- {item}" for item in b.items or []) + "\n")
+        elif b.kind == "table":
+            header = b.header or []
+            lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in b.items or []]
+            out.append("\n".join(lines) + "\n")
+        elif b.kind == "figure":
+            caption = (b.items or [""])[0]
+            out.append(f"![{caption}]({figure_dir}/{b.text}.png)\n\n*{caption}*\n")
+    return "\n".join(out)
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #111; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; }
+th { background: #f2f2f2; }
+figure { margin: 1.5rem 0; }
+figure img { max-width: 100%; height: auto; }
+figcaption { font-style: italic; font-size: 0.9rem; }
+code { background: #f4f4f4; padding: 0 0.2rem; }
+"""
+
+
+def _inline(text: str) -> str:
+    """Escape text for HTML, turning `code` spans into <code>."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def to_html(blocks: list[Block], figure_dir: Path) -> str:
+    """Render blocks as one self-contained HTML page: figures embedded, no script, no links out."""
+    body = []
+    for b in blocks:
+        if b.kind in ("h1", "h2"):
+            body.append(f"<{b.kind}>{_inline(b.text)}</{b.kind}>")
+        elif b.kind == "p":
+            body.append(f"<p>{_inline(b.text)}</p>")
+        elif b.kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b.items or []) + "</ul>")
+        elif b.kind == "table":
+            head = "".join(f"<th>{_inline(h)}</th>" for h in b.header or [])
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{_inline(str(c))}</td>" for c in row) + "</tr>"
+                for row in b.items or []
+            )
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        elif b.kind == "figure":
+            caption = (b.items or [""])[0]
+            data = base64.b64encode((figure_dir / f"{b.text}.png").read_bytes()).decode()
+            body.append(
+                f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{_inline(caption)}</figcaption></figure>"
+            )
+    title = next((b.text for b in blocks if b.kind == "h1"), "itin-bench report")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def write_report(run_folder: str | Path, out: str | Path, *, force: bool = False) -> Path:
+    """Write ``report.md`` and ``report.html`` for a run folder into ``out``; return the HTML path."""
+    run_folder = Path(run_folder)
+    blocks = build_report(run_folder)
+    with atomic_folder(Path(out), force=force) as tmp:
+        (tmp / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
+        (tmp / "report.html").write_text(to_html(blocks, run_folder / "figures"), encoding="utf-8")
+    return Path(out) / "report.html"

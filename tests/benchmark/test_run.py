@@ -1,0 +1,157 @@
+"""The main job end to end on a small scenario: stages, caching, figures and the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmark.cli import main
+from benchmark.figures import FIGURES, draw_figures
+from benchmark.run import run
+
+ROOT = Path(__file__).resolve().parents[2]
+STRATEGIES = ["irs_2025", "fuzzy_rules", "splink"]
+
+
+def _config(tmp_path: Path, replicates: int = 2, name: str = "mini") -> Path:
+    text = (ROOT / "configs" / "smoke.toml").read_text()
+    text = text.replace('name = "smoke"', f'name = "{name}"')
+    text = text.split("[run]")[0] + (
+        f"[run]\nreplicates = {replicates}\nstrategies = {json.dumps(STRATEGIES)}\n"
+    )
+    path = tmp_path / f"{name}-{replicates}.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    config = _config(tmp)
+    return run(config, out_root=tmp / "runs"), config, tmp
+
+
+def _tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {
+        name: pd.read_parquet(folder / "evaluation" / f"{name}.parquet")
+        for name in ("operating_points", "outcomes", "harm_summary", "intervals", "disparities")
+    }
+
+
+def test_run_writes_every_stage(first_run):
+    result, _, _ = first_run
+    folder = result.folder
+    assert [s["stage"] for s in result.stages] == [
+        "data",
+        *STRATEGIES,
+        "evaluation",
+        "figures",
+        "report",
+    ]
+    assert not any(s["reused"] for s in result.stages)
+    for name in STRATEGIES:
+        assert (folder / "links" / name / "pairs.parquet").is_file()
+    for name in FIGURES:
+        assert (folder / "figures" / f"{name}.png").stat().st_size > 1000
+        assert (folder / "figures" / f"{name}.svg").is_file()
+    report = (folder / "report" / "report.md").read_text()
+    assert "## In short" in report and "irs_2025" in report and "95% intervals" in report
+    manifest = json.loads((folder / "run_manifest.json").read_text())
+    assert manifest["strategies"] == STRATEGIES and manifest["seed"] == result.scenario.seed
+
+
+def test_a_second_run_reuses_every_stage_with_identical_results(first_run):
+    result, config, tmp = first_run
+    before = _tables(result.folder)
+    html = (result.folder / "report" / "report.html").read_bytes()
+    again = run(config, out_root=tmp / "runs")
+    assert all(s["reused"] for s in again.stages)
+    for name, table in _tables(again.folder).items():
+        pd.testing.assert_frame_equal(table, before[name])
+    assert (again.folder / "report" / "report.html").read_bytes() == html
+
+
+def test_changing_only_the_replicates_redoes_only_evaluation_onwards(first_run, tmp_path):
+    result, _, tmp = first_run
+    copy = tmp_path / "runs"
+    shutil.copytree(result.folder.parent, copy)
+    redo = run(_config(tmp_path, replicates=1), out_root=copy)
+    reused = {s["stage"]: s["reused"] for s in redo.stages}
+    assert all(reused[s] for s in ["data", *STRATEGIES])
+    assert not any(reused[s] for s in ["evaluation", "figures", "report"])
+
+
+def test_figures_redraw_identically_from_the_stored_tables(first_run, tmp_path):
+    result, _, _ = first_run
+    draw_figures(result.folder / "evaluation", tmp_path / "again")
+    for name in FIGURES:
+        for ext in ("png", "svg"):
+            ours = (tmp_path / "again" / f"{name}.{ext}").read_bytes()
+            assert ours == (result.folder / "figures" / f"{name}.{ext}").read_bytes(), name
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_the_html_report_shows_every_figure_in_headless_chromium(first_run, tmp_path):
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium package)")
+        pytest.skip("chromium is not installed")
+    result, _, _ = first_run
+    page = (result.folder / "report" / "report.html").read_text()
+    # self-contained: nothing is fetched from anywhere
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert page.count("<img ") == len(FIGURES)
+    # a copy with a probe that records, after load, whether each image decoded
+    probe = (
+        "<script>window.addEventListener('load', () => {"
+        "document.body.setAttribute('data-images', JSON.stringify("
+        "[...document.images].map(i => i.complete && i.naturalWidth > 0)));});</script>"
+    )
+    copy = tmp_path / "report.html"
+    copy.write_text(page.replace("</body>", probe + "</body>"))
+    out = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            copy.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    marker = 'data-images="'
+    assert marker in out.stdout
+    images = json.loads(out.stdout.split(marker, 1)[1].split('"', 1)[0].replace("&quot;", '"'))
+    assert images == [True] * len(FIGURES)
+    console = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert console == []
+
+
+def test_run_refuses_a_bad_config_before_writing(tmp_path, capsys):
+    config = _config(tmp_path)
+    config.write_text(config.read_text().replace('"irs_2025"', '"no_such_strategy"'))
+    assert main(["run", "--config", str(config), "--out-root", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no_such_strategy" in err[0]
+    assert not (tmp_path / "runs").exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[run]\nreplicates = 0\n")
+    assert main(["run", "--config", str(bad), "--out-root", str(tmp_path / "runs")]) == 2
+    assert "run.replicates" in capsys.readouterr().err
