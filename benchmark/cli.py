@@ -328,6 +328,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_paper(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("paper", help="regenerate results/paper/ (figures and tables a paper cites)")
+    p.add_argument(
+        "--reduced",
+        action="store_true",
+        help="the small version in results/paper_reduced/ (a minute; checked by a test)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="write here instead")
+    p.add_argument(
+        "--out-root",
+        type=Path,
+        default=Path("results") / "runs",
+        help="where the underlying run is written and reused (default results/runs)",
+    )
+    _add_backend_options(p)
+    p.set_defaults(func=_cmd_paper)
+
+
+def _cmd_paper(args: argparse.Namespace) -> int:
+    from benchmark.paper import paper
+
+    started = time.perf_counter()
+    out = paper(reduced=args.reduced, out=args.out, runs_root=args.out_root, backend=_backend(args))
+    print(f"paper figures and tables regenerated in {time.perf_counter() - started:.1f} s: {out}")
+    return 0
+
+
 def _cmd_perf_link(args: argparse.Namespace) -> int:
     from benchmark.perf import perf_link
     from benchmark.strategies import get_strategy
@@ -357,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_link(sub)
     _add_evaluate(sub)
     _add_run(sub)
+    _add_paper(sub)
     _add_perf(sub)
     return parser
 

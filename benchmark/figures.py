@@ -230,3 +230,40 @@ def draw_figures(evaluation: str | Path, out: str | Path, *, force: bool = False
             plt.close(fig)
             log.info("figure %s", name)
     return list(DRAW)
+
+
+def sensitivity(table: pd.DataFrame, plt):
+    """Recall and wrong-person disclosures against the request-noise multiplier, per strategy."""
+    strategies = list(dict.fromkeys(table["strategy"]))
+    colours = _colours(strategies)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(SIZE[0] * 1.4, SIZE[1]), layout="constrained")
+    for s in strategies:
+        rows = table[(table["strategy"] == s) & table["target_reached"].astype(bool)]
+        rows = rows.sort_values("noise_multiplier")
+        left.plot(
+            rows["noise_multiplier"], rows["recall"], "o-", color=colours[s], label=s, lw=1.2, ms=3
+        )
+        right.plot(
+            rows["noise_multiplier"],
+            rows["wrong_person_per_100k"],
+            "o-",
+            color=colours[s],
+            label=s,
+            lw=1.2,
+            ms=3,
+        )
+    left.set_xlabel("request-list noise (x the scenario's rates)")
+    left.set_ylabel("recall")
+    left.set_ylim(0, 1)
+    right.set_xlabel("request-list noise (x the scenario's rates)")
+    right.set_ylabel("wrong-person disclosures per 100,000 requests")
+    left.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def draw_sensitivity(table: pd.DataFrame, out: str | Path) -> None:
+    """Draw the sensitivity figure (``sensitivity.png`` and ``.svg``) into an existing folder."""
+    plt = _pyplot()
+    fig = sensitivity(table, plt)
+    _save(fig, Path(out), "sensitivity")
+    plt.close(fig)
