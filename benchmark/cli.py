@@ -273,10 +273,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         f"{m['n_requests']:,} requests, {m['true_pairs']:,} true pairs, {m['replicates']} world(s). "
         "Each strategy at its main operating point (rules: their own decision; scored strategies: "
         "a threshold chosen with the ground truth), no one-to-one"
-        + (", mean [95% interval] over worlds" if several else "")
+        + (", mean over worlds" if several else "")
+        + " [95% interval]"
         + ", per 100,000 requests:"
     )
-    for line in format_summary(main_figures(args.out), m["replicates"]):
+    for line in format_summary(main_figures(args.out)):
         print(line)
     print(f"evaluation: {args.out} (threshold_sweep, outcomes, harm_summary, disparities ...)")
     return 0
@@ -319,10 +320,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     print(
         "Each strategy at its main operating point, no one-to-one"
-        + (f", mean [95% interval] over {replicates} worlds" if replicates > 1 else "")
+        + (f", mean over {replicates} worlds" if replicates > 1 else "")
+        + " [95% interval]"
         + ", per 100,000 requests:"
     )
-    for line in format_summary(main_figures(result.folder / "evaluation"), replicates):
+    for line in format_summary(main_figures(result.folder / "evaluation")):
         print(line)
     print(f"report: {result.report}")
     return 0

@@ -58,7 +58,13 @@ def _pyplot():
 
 
 def _colours(strategies: list[str]) -> dict[str, str]:
-    return {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(strategies)}
+    """One colour per strategy, fixed by its place in the registry, so every figure agrees."""
+    from benchmark.strategies import STRATEGIES
+
+    registry = list(STRATEGIES)
+    extra = [s for s in strategies if s not in registry]
+    order = registry + sorted(extra)
+    return {s: PALETTE[order.index(s) % len(PALETTE)] for s in strategies}
 
 
 def _save(fig, out: Path, name: str) -> None:
@@ -94,10 +100,11 @@ def precision_recall(tables: dict[str, pd.DataFrame], plt):
 
 
 def wrong_person_vs_recall(tables: dict[str, pd.DataFrame], plt):
-    """Wrong-person disclosures per 100,000 requests against recall (log scale)."""
+    """Wrong-person disclosures per 100,000 requests against recall (first world)."""
     sweep = tables["threshold_sweep"]
     sweep = sweep[sweep["assignment"] == "none"]
     n_requests = float(tables["outcomes"]["n_requests"].iloc[0])
+    one = 100_000 / n_requests  # one disclosure, per 100,000 requests
     strategies = list(dict.fromkeys(tables["operating_points"]["strategy"]))
     colours = _colours(strategies)
     fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
@@ -105,13 +112,14 @@ def wrong_person_vs_recall(tables: dict[str, pd.DataFrame], plt):
         curve = sweep[sweep["strategy"] == s]
         if curve.empty:
             continue
-        # +1 so that zero false positives still shows on a log axis
-        y = (curve["fp"] + 1) * 100_000 / n_requests
+        y = curve["fp"] * one
         style = "o" if len(curve) == 1 else "-"
         ax.plot(curve["recall"], y, style, color=colours[s], label=s, lw=1.4)
-    ax.set_yscale("log")
+    # linear below one disclosure, so that zero shows as zero; logarithmic above
+    ax.set_yscale("symlog", linthresh=one)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("recall")
-    ax.set_ylabel("wrong-person disclosures + 1, per 100,000 requests")
+    ax.set_ylabel("wrong-person disclosures per 100,000 requests")
     ax.set_xlim(0, 1)
     ax.legend(loc="upper left", fontsize=7, frameon=False)
     return fig
@@ -125,7 +133,7 @@ def harm_by_strategy(tables: dict[str, pd.DataFrame], plt):
     metrics = (
         ("wrong_person_per_100k", "wrong-person disclosures"),
         ("unrelated_households_per_100k", "unrelated households"),
-        ("unrelated_people_per_100k", "their people"),
+        ("unrelated_people_per_100k", "people living there"),
         ("unrelated_us_citizen_children_per_100k", "their US-citizen children"),
     )
     strategies = list(dict.fromkeys(main["strategy"]))
@@ -148,6 +156,10 @@ def harm_by_strategy(tables: dict[str, pd.DataFrame], plt):
             capsize=2,
             error_kw={"lw": 0.8},
         )
+    reached = iv[iv["metric"] == "wrong_person_per_100k"].set_index("strategy").reindex(strategies)
+    for i, value in enumerate(reached["mean"].to_numpy(dtype=float)):
+        if np.isnan(value):
+            ax.text(x[i], 0, "target\nnot reached", ha="center", va="bottom", fontsize=6)
     labels = [
         f"{s}\n({p.replace('_', ' ')})"
         for s, p in zip(main["strategy"], main["operating_point"], strict=True)
@@ -264,6 +276,6 @@ def sensitivity(table: pd.DataFrame, plt):
 def draw_sensitivity(table: pd.DataFrame, out: str | Path) -> None:
     """Draw the sensitivity figure (``sensitivity.png`` and ``.svg``) into an existing folder."""
     plt = _pyplot()
-    fig = sensitivity(table, plt)
+    fig = sensitivity(table, plt)  # the caller passes the table as stored (read back from CSV)
     _save(fig, Path(out), "sensitivity")
     plt.close(fig)

@@ -131,26 +131,45 @@ def paper(
     """
     spec = REDUCED if reduced else FULL
     out = Path(out) if out is not None else PACKAGE_ROOT / spec.out
+    _check_paper_folder(out)
     config = PACKAGE_ROOT / spec.config
     result = run(config, out_root=runs_root, backend=backend)
     tables = paper_tables(result.folder, spec, result.scenario, backend=backend)
     with atomic_folder(out, force=True) as tmp:
         for name, table in tables.items():
             table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+        # figures are drawn from the tables as stored
+        draw_sensitivity(pd.read_csv(tmp / "sensitivity.csv"), tmp)
         for name in FIGURES:
             for ext in ("png", "svg"):
                 shutil.copy(result.folder / "figures" / f"{name}.{ext}", tmp / f"{name}.{ext}")
-        draw_sensitivity(tables["sensitivity"], tmp)
         (tmp / "README.md").write_text(_readme(spec, reduced), encoding="utf-8")
     return out
+
+
+MARKER = "# Paper figures and tables"
+
+
+def _check_paper_folder(out: Path) -> None:
+    """Refuse, before any work, to replace a folder that is not a paper folder."""
+    from data_gen.dataset import check_output_folder
+    from data_gen.errors import InputError
+
+    check_output_folder(out, force=True)
+    if out.is_dir() and any(out.iterdir()):
+        readme = out / "README.md"
+        if not (readme.is_file() and readme.read_text(errors="replace").startswith(MARKER)):
+            raise InputError(
+                f"{out}: not empty and not a paper folder (no README.md written by "
+                "`itin-bench paper`); give an empty or new folder"
+            )
 
 
 def _readme(spec: PaperSpec, reduced: bool) -> str:
     command = "itin-bench paper" + (" --reduced" if reduced else "")
     multipliers = ", ".join(f"{m:g}" for m in spec.multipliers)
     lines = [
-        "# Paper figures and tables"
-        + (" (reduced version, for the regeneration test)" if reduced else ""),
+        MARKER + (" (reduced version, for the regeneration test)" if reduced else ""),
         "",
         f"Everything in this folder is written by `{command}`, which runs",
         f"`itin-bench run --config {spec.config}` (reusing its cached stages) and a request-noise",

@@ -13,6 +13,7 @@ import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -46,21 +47,44 @@ def _fmt(value: float, pattern: str) -> str:
     return "n/a" if pd.isna(value) else pattern.format(value)
 
 
-def _with_interval(row: pd.Series, pattern: str, several: bool) -> str:
+def _with_interval(row: pd.Series, pattern: str) -> str:
+    """The mean with its 95% interval whenever there is one (even from a single world)."""
     text = _fmt(row["mean"], pattern)
-    if several and not pd.isna(row["ci_low"]):
+    if not pd.isna(row["ci_low"]) and not pd.isna(row["ci_high"]):
         text += f" ({_fmt(row['ci_low'], pattern)} to {_fmt(row['ci_high'], pattern)})"
     return text
 
 
-def build_report(run_folder: str | Path) -> list[Block]:
-    """The report's blocks for a run folder holding data/, evaluation/ and figures/."""
+POINT_WORDS = {
+    "natural": "its own decision",
+    "precision_0.95": "the threshold where 95% of its matches are right",
+    "precision_0.99": "the threshold where 99% of its matches are right",
+    "recall_0.90": "the threshold where it finds 90% of the people who have a record",
+}
+
+
+def build_report(
+    run_folder: str | Path, scenario: Any = None, config_path: str | Path = ""
+) -> list[Block]:
+    """The report's blocks for a run folder holding data/, evaluation/ and figures/.
+
+    ``scenario`` (the run's resolved scenario) supplies the configuration hash
+    shown under *Reproduce*; without it the data's is used.
+    """
     folder = Path(run_folder)
     data = read_manifest(folder / "data")
     evaluation = json.loads((folder / "evaluation" / "evaluation_manifest.json").read_text())
     config = data["config"]
     replicates = int(evaluation.get("replicates", 1))
     several = replicates > 1
+    point = evaluation.get("main_operating_point", "precision_0.99")
+    config_hash = scenario.config_hash() if scenario is not None else data["config_sha256"]
+    group = config["world"].get("zip_selection_group", "hispanic")
+    zips = (
+        f"real ZIP codes chosen where many {group.capitalize()} residents live"
+        if group != "all"
+        else "real ZIP codes"
+    )
     figures = main_figures(folder / "evaluation")
     rows = {t: data["tables"][t]["rows"] for t in data["tables"]}
     realism = data.get("realism", {})
@@ -79,7 +103,7 @@ def build_report(run_folder: str | Path) -> list[Block]:
             "data is used.",
         ),
         Block("h2", "In short"),
-        Block("ul", items=_plain_sentences(figures, several)),
+        Block("ul", items=_plain_sentences(figures)),
         Block(
             "p",
             (
@@ -89,15 +113,21 @@ def build_report(run_folder: str | Path) -> list[Block]:
                 else "Figures come from one simulated world, per 100,000 requests. "
             )
             + "Rules are shown at their own decision. Probabilistic models and classifiers are "
-            "shown at the threshold where 99% of what they match is right (or the configured "
-            "target). That threshold was chosen knowing the true answers, which no agency has: "
-            "it is the best case for those methods.",
+            f"shown at {POINT_WORDS.get(point, point)}. That threshold was chosen knowing the "
+            "true answers, which no agency has: it is the best case for those methods. Where a "
+            "method reached that target in only some worlds, its figures are the mean over "
+            "those worlds, and the table says in how many.",
         ),
         Block("h2", "Headline table"),
         Block(
             "table",
-            header=["method", "operating point", *(label for label, _, _ in HEADLINE)],
-            items=_headline_rows(figures, several),
+            header=[
+                "method",
+                "decision",
+                *(lbl + ("" if m == "recall" else " per 100,000") for lbl, m, _ in HEADLINE),
+                "worlds reaching the target",
+            ],
+            items=_headline_rows(figures),
         ),
         Block(
             "p",
@@ -112,8 +142,9 @@ def build_report(run_folder: str | Path) -> list[Block]:
             "p",
             f"A synthetic population of {rows.get('persons', 0):,} people in "
             f"{rows.get('households', 0):,} households, living in "
-            f"{config['world']['n_zips']} real ZIP codes where many Hispanic residents live. "
-            f"{rows.get('irs_filers', 0):,} of them appear on tax returns (with SSNs or ITINs). "
+            f"{config['world']['n_zips']} {zips}. "
+            f"The tax file holds {rows.get('irs_filers', 0):,} filers' records (with SSNs or "
+            "ITINs; dependents are listed on returns but not matched). "
             f"The request list holds {rows.get('requests', 0):,} names: "
             f"{_pct(req.get('never_filed_share'))} of them never filed a tax return, "
             f"{_pct(req.get('tin_share'))} carry an SSN or ITIN "
@@ -162,10 +193,12 @@ def build_report(run_folder: str | Path) -> list[Block]:
         Block("h2", "Reproduce"),
         Block(
             "p",
-            f"Scenario configuration hash {data['config_sha256'][:12]}; generated with itin-bench "
-            f"{data['packages'].get('itin-bench', '?')}, pandas {data['packages'].get('pandas', '?')}. "
-            "Rerun with `itin-bench run --config <scenario file>`; every table behind this "
-            "report is in the run folder (evaluation/*.csv).",
+            f"Scenario configuration hash {config_hash[:12]}; world generated with itin-bench "
+            f"{data['packages'].get('itin-bench', '?')}, pandas "
+            f"{data['packages'].get('pandas', '?')}. Rerun with `itin-bench run --config "
+            f"{config_path or '<scenario file>'}`; every table behind this report is in the run "
+            "folder (evaluation/*.csv). The curves and the tables by group come from the first "
+            f"world; the headline figures from all {replicates}.",
         ),
     ]
     return blocks
@@ -175,7 +208,7 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _plain_sentences(figures: pd.DataFrame, several: bool) -> list[str]:
+def _plain_sentences(figures: pd.DataFrame) -> list[str]:
     if figures.empty:
         return ["No method made a decision at its main operating point."]
     out = []
@@ -185,15 +218,17 @@ def _plain_sentences(figures: pd.DataFrame, several: bool) -> list[str]:
         if "recall" not in f.index:
             out.append(f"{plain} (`{strategy}`) never reached its target.")
             continue
-        recall = _with_interval(f.loc["recall"], "{:.0%}", several)
-        wrong = _with_interval(f.loc["wrong_person_per_100k"], "{:,.0f}", several)
-        homes = _with_interval(f.loc["unrelated_households_per_100k"], "{:,.0f}", several)
-        kids = _with_interval(f.loc["unrelated_us_citizen_children_per_100k"], "{:,.0f}", several)
+        recall = _with_interval(f.loc["recall"], "{:.0%}")
+        wrong = _with_interval(f.loc["wrong_person_per_100k"], "{:,.0f}")
+        homes = _with_interval(f.loc["unrelated_households_per_100k"], "{:,.0f}")
+        kids = _with_interval(f.loc["unrelated_us_citizen_children_per_100k"], "{:,.0f}")
+        reached = f.loc["target_reached", "mean"] if "target_reached" in f.index else 1.0
+        note = "" if reached == 1 else f" (It reached its target in {reached:.0%} of the worlds.)"
         out.append(
-            f"{plain} (`{strategy}`) found {recall} of the requested people who "
-            f"have a tax record. For every 100,000 requests it handed over {wrong} addresses of "
-            f"the wrong person, reaching {homes} unrelated households with {kids} US-citizen "
-            "children."
+            f"{plain} (`{strategy}`) found {recall} of the requested people who have a tax "
+            f"record. For every 100,000 requests it matched {wrong} to somebody else’s tax "
+            f"record; the addresses handed over then led to {homes} households unrelated to the "
+            f"request, with {kids} US-citizen children.{note}"
         )
     return out
 
@@ -202,17 +237,17 @@ def _sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _headline_rows(figures: pd.DataFrame, several: bool) -> list[list[str]]:
+def _headline_rows(figures: pd.DataFrame) -> list[list[str]]:
     rows = []
     for (strategy, point), g in figures.groupby(["strategy", "operating_point"], sort=False):
         f = g.set_index("metric")
-        cells = [strategy, point.replace("_", " ")]
+        cells = [strategy, POINT_WORDS.get(point, point)]
         for _, metric, pattern in HEADLINE:
             cells.append(
-                _with_interval(f.loc[metric], pattern, several)
-                if metric in f.index
-                else "not reached"
+                _with_interval(f.loc[metric], pattern) if metric in f.index else "not reached"
             )
+        reached = f.loc["target_reached", "mean"] if "target_reached" in f.index else float("nan")
+        cells.append(_fmt(reached, "{:.0%}"))
         rows.append(cells)
     return rows
 
@@ -256,6 +291,7 @@ def _disparity_tables(evaluation: Path) -> list[Block]:
         "surname_decile": "By surname frequency (decile 1 = rarest surnames, 10 = most common)",
         "building_size": "By units in the person’s building",
         "origin": "By origin group",
+        "state": "By state",
     }
     strategies = list(dict.fromkeys(main["strategy"]))
     for dim, title in titles.items():
@@ -300,7 +336,8 @@ def to_markdown(blocks: list[Block], figure_dir: str = "../figures") -> str:
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
        line-height: 1.5; color: #111; }
-table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; display: block;
+        overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; }
 th { background: #f2f2f2; }
 figure { margin: 1.5rem 0; }
@@ -343,16 +380,24 @@ def to_html(blocks: list[Block], figure_dir: Path) -> str:
     title = next((b.text for b in blocks if b.kind == "h1"), "itin-bench report")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>\n"
         + "\n".join(body)
         + "\n</body></html>\n"
     )
 
 
-def write_report(run_folder: str | Path, out: str | Path, *, force: bool = False) -> Path:
+def write_report(
+    run_folder: str | Path,
+    out: str | Path,
+    *,
+    scenario: Any = None,
+    config: str | Path = "",
+    force: bool = False,
+) -> Path:
     """Write ``report.md`` and ``report.html`` for a run folder into ``out``; return the HTML path."""
     run_folder = Path(run_folder)
-    blocks = build_report(run_folder)
+    blocks = build_report(run_folder, scenario, config)
     with atomic_folder(Path(out), force=force) as tmp:
         (tmp / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
         (tmp / "report.html").write_text(to_html(blocks, run_folder / "figures"), encoding="utf-8")

@@ -11,15 +11,18 @@ results and the next run resumes from the last finished stage.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from data_gen import Scenario, generate_world, load_scenario, write_dataset
+from data_gen.config import RunConfig
 from data_gen.dataset import package_versions
 from data_gen.errors import InputError
 
@@ -43,6 +46,7 @@ STAGE_CODE = {
         "benchmark/harm.py",
         "benchmark/disparities.py",
         "benchmark/replicates.py",
+        "benchmark/run.py",
     ],
     "figures": ["benchmark/figures.py"],
     "report": ["benchmark/report.py", "benchmark/summary.py"],
@@ -50,20 +54,26 @@ STAGE_CODE = {
 STAGE_FILE = "stage.json"
 
 
-def code_digest(paths: list[str]) -> str:
-    """SHA-256 over the Python sources below ``paths`` (relative to the repository root)."""
+def code_digest(paths: Sequence[str | Path]) -> str:
+    """SHA-256 over the files below ``paths`` (sources and packaged data such as the Census tables).
+
+    Relative paths are taken from the repository root.
+    """
     h = hashlib.sha256()
     for rel in paths:
         root = PACKAGE_ROOT / rel
-        files = sorted(root.rglob("*.py")) if root.is_dir() else [root]
+        files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for f in files:
-            h.update(str(f.relative_to(PACKAGE_ROOT)).encode())
+            if not f.is_file() or "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            inside = PACKAGE_ROOT in f.resolve().parents
+            h.update(str(f.resolve().relative_to(PACKAGE_ROOT) if inside else f.name).encode())
             h.update(f.read_bytes())
     return h.hexdigest()
 
 
 def stage_key(stage: str, **inputs: object) -> str:
-    """The key of a stage: its inputs and its code, hashed."""
+    """The key of a stage: its inputs (settings and the keys of the stages it reads) and its code."""
     blob = json.dumps(
         {"stage": stage, "code": code_digest(STAGE_CODE[stage]), **inputs},
         sort_keys=True,
@@ -73,18 +83,39 @@ def stage_key(stage: str, **inputs: object) -> str:
 
 
 def is_current(folder: Path, key: str) -> bool:
-    """Whether ``folder`` holds a finished stage with this key."""
+    """Whether ``folder`` holds a finished stage with this key and all the files it wrote."""
     try:
-        return json.loads((folder / STAGE_FILE).read_text()).get("key") == key
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        record = json.loads((folder / STAGE_FILE).read_text())
+        if record.get("key") != key:
+            return False
+        return all(
+            (folder / name).is_file() and (folder / name).stat().st_size == size
+            for name, size in record["files"].items()
+        )
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError, KeyError, TypeError):
         return False
 
 
+def stage_record(folder: Path) -> dict:
+    """The stage.json of ``folder`` (empty if there is none)."""
+    try:
+        record = json.loads((folder / STAGE_FILE).read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
 def mark_done(folder: Path, stage: str, key: str, seconds: float) -> None:
-    """Record that ``folder`` holds the finished stage ``stage`` with ``key``."""
-    (folder / STAGE_FILE).write_text(
-        json.dumps({"stage": stage, "key": key, "seconds": round(seconds, 3)}, indent=2) + "\n"
-    )
+    """Record that ``folder`` holds the finished stage ``stage`` with ``key``, and its files."""
+    files = {
+        str(f.relative_to(folder)): f.stat().st_size
+        for f in sorted(folder.rglob("*"))
+        if f.is_file() and f.name != STAGE_FILE
+    }
+    record = {"stage": stage, "key": key, "seconds": round(seconds, 3), "files": files}
+    tmp = folder / f".{STAGE_FILE}.tmp"
+    tmp.write_text(json.dumps(record, indent=2) + "\n")
+    tmp.replace(folder / STAGE_FILE)
 
 
 @dataclass
@@ -95,9 +126,11 @@ class RunResult:
     scenario: Scenario
     stages: list[dict] = field(default_factory=list)
 
-    def record(self, name: str, reused: bool, seconds: float) -> None:
-        """Note one stage."""
-        self.stages.append({"stage": name, "reused": reused, "seconds": round(seconds, 2)})
+    def record(self, name: str, reused: bool, seconds: float, key: str) -> None:
+        """Note one stage (for a reused stage, ``seconds`` is how long it took when made)."""
+        self.stages.append(
+            {"stage": name, "reused": reused, "seconds": round(seconds, 2), "key": key}
+        )
 
     @property
     def report(self) -> Path:
@@ -105,14 +138,32 @@ class RunResult:
         return self.folder / "report" / "report.html"
 
 
-def resolve_strategies(scenario: Scenario) -> list[str]:
-    """The strategy names the run links with, checked against the registry."""
+def resolve_strategies(scenario: Scenario, source: str | Path = "<scenario>") -> list[str]:
+    """The strategy names the run links with, checked against the registry (or importable)."""
     from benchmark.strategies import STRATEGIES, get_strategy
 
     names = list(scenario.run.strategies) or list(STRATEGIES)
     for name in names:
-        get_strategy(name)  # raises InputError naming an unknown strategy
+        try:
+            get_strategy(name)
+        except InputError:
+            raise InputError(
+                f"{source}: run.strategies: {name!r} is not a strategy "
+                "(see `itin-bench strategies`, or give package.module:ClassName)"
+            ) from None
     return names
+
+
+def _strategy_code(name: str) -> str:
+    """Hash of the source of a strategy defined outside the package (its module file)."""
+    import inspect
+
+    from benchmark.strategies import STRATEGIES, get_strategy
+
+    if name in STRATEGIES:
+        return ""
+    source = inspect.getsourcefile(get_strategy(name))
+    return code_digest([Path(source)]) if source else ""
 
 
 def run(
@@ -147,30 +198,35 @@ def run(
     from benchmark.strategies import Backend
 
     scenario = load_scenario(config)
-    names = resolve_strategies(scenario)
+    names = resolve_strategies(scenario, config)
     backend = backend or Backend()
     folder = Path(out_root) / scenario.name
     _check_run_folder(folder)
+    # the manifest describes a finished run: it goes first and comes back at the end
+    (folder / "run_manifest.json").unlink(missing_ok=True)
     result = RunResult(folder=folder, scenario=scenario)
     total = 3 + len(names) + 1
 
-    # 1. the world
+    # 1. the world, from every setting except [run] (which does not change it)
     data = folder / "data"
-    data_key = stage_key("data", world=scenario.world_hash())
+    world_scenario = dataclasses.replace(scenario, run=RunConfig())
+    data_key = stage_key("data", world=world_scenario.config_hash())
     _stage(
         result,
         f"[1/{total}] generating the world",
         data,
         data_key,
         force,
-        lambda: write_dataset(generate_world(scenario), data, force=True),
+        lambda: write_dataset(generate_world(world_scenario), data, force=True),
     )
 
     # 2. one link folder per strategy
     link_keys = {}
     for i, name in enumerate(names, start=2):
         target = folder / "links" / name
-        link_keys[name] = stage_key("link", data=data_key, strategy=name, backend=backend.kind)
+        link_keys[name] = stage_key(
+            "link", data=data_key, strategy=name, plugin=_strategy_code(name), backend=backend.kind
+        )
         _stage(
             result,
             f"[{i}/{total}] linking with {name}",
@@ -222,14 +278,16 @@ def run(
 
     # 5. the report
     report = folder / "report"
-    report_key = stage_key("report", figures=fig_key, data=data_key)
+    report_key = stage_key(
+        "report", figures=fig_key, data=data_key, config=scenario.config_hash(), path=str(config)
+    )
     _stage(
         result,
         f"[{step + 2}/{total}] writing the report",
         report,
         report_key,
         force,
-        lambda: write_report(folder, report, force=True),
+        lambda: write_report(folder, report, scenario=scenario, config=config, force=True),
     )
 
     manifest = {
@@ -239,17 +297,20 @@ def run(
         "seed": scenario.seed,
         "strategies": names,
         "stages": result.stages,
+        "resolved_scenario": scenario.to_dict(),
         "packages": package_versions(),
         "git_revision": _git_revision(),
     }
-    (folder / "run_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp = folder / ".run_manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp.replace(folder / "run_manifest.json")
     return result
 
 
 def _stage(result: RunResult, label: str, folder: Path, key: str, force: bool, work) -> None:
     if not force and is_current(folder, key):
         log.info("%s: unchanged, reusing %s", label, folder)
-        result.record(folder.name, True, 0.0)
+        result.record(folder.name, True, float(stage_record(folder).get("seconds", 0.0)), key)
         return
     log.info("%s ...", label)
     started = time.perf_counter()
@@ -257,7 +318,7 @@ def _stage(result: RunResult, label: str, folder: Path, key: str, force: bool, w
     seconds = time.perf_counter() - started
     mark_done(folder, folder.name, key, seconds)
     log.info("%s: done in %.1f s", label, seconds)
-    result.record(folder.name, False, seconds)
+    result.record(folder.name, False, seconds, key)
 
 
 def _check_run_folder(folder: Path) -> None:
@@ -286,7 +347,5 @@ def _git_revision() -> str | None:
 def check_config(config: str | Path) -> Scenario:
     """Load and check a scenario for a run (config errors and unknown strategies)."""
     scenario = load_scenario(config)
-    resolve_strategies(scenario)
-    if scenario.run.replicates < 1:  # pragma: no cover - the config check refuses it first
-        raise InputError(f"{config}: run.replicates: must be at least 1")
+    resolve_strategies(scenario, config)
     return scenario

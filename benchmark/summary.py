@@ -36,8 +36,11 @@ def main_figures(evaluation: str | Path) -> pd.DataFrame:
     return out.sort_values("strategy", key=lambda s: s.map(order), kind="stable", ignore_index=True)
 
 
-def format_summary(figures: pd.DataFrame, replicates: int) -> list[str]:
-    """The headline table as aligned text lines: recall, wrong-person disclosures, harm per 100,000."""
+def format_summary(figures: pd.DataFrame) -> list[str]:
+    """The headline table as aligned text lines: recall, wrong-person disclosures, harm per 100,000.
+
+    Each figure is followed by its 95% interval in brackets where there is one.
+    """
     if figures.empty:
         return ["no strategy has a decision at its main operating point"]
     table = figures.pivot_table(
@@ -46,14 +49,15 @@ def format_summary(figures: pd.DataFrame, replicates: int) -> list[str]:
         values=["mean", "ci_low", "ci_high"],
         sort=False,
     )
-    several = replicates > 1
 
     def cell(key: tuple, metric: str, pattern: str) -> str:
         if ("mean", metric) not in table.columns or pd.isna(table.loc[key, ("mean", metric)]):
             return "not reached"
         text = pattern.format(table.loc[key, ("mean", metric)])
-        if several:
-            low, high = table.loc[key, ("ci_low", metric)], table.loc[key, ("ci_high", metric)]
+        if ("ci_low", metric) not in table.columns or ("ci_high", metric) not in table.columns:
+            return text  # no interval for this figure (e.g. a share from one world)
+        low, high = table.loc[key, ("ci_low", metric)], table.loc[key, ("ci_high", metric)]
+        if not (pd.isna(low) or pd.isna(high)):
             text += f" [{pattern.format(low)}-{pattern.format(high)}]"
         return text
 

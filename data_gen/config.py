@@ -473,11 +473,6 @@ class Scenario:
         blob = json.dumps(self.to_dict(), sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 
-    def world_hash(self) -> str:
-        """SHA-256 of the settings that shape the generated world (all but ``run``)."""
-        settings = {k: v for k, v in self.to_dict().items() if k != "run"}
-        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()
-
     def with_overrides(self, **sections: Any) -> "Scenario":
         """Return a validated copy with some settings replaced.
 

@@ -428,7 +428,7 @@ def test_scored_strategies_are_summarised_at_the_chosen_point_and_rules_at_their
             "ci_high": [0.6, 1500.0, 1.0],
         }
     )
-    lines = format_summary(figures, replicates=3)
+    lines = format_summary(figures)
     assert lines[0].split()[:3] == ["strategy", "operating", "point"]
     assert "50.0% [40.0%-60.0%]" in lines[1] and "1,234 [1,000-1,500]" in lines[1]
     assert "not reached" in lines[1]  # no household figures were given

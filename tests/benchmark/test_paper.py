@@ -18,7 +18,8 @@ COMMITTED = ROOT / "results" / "paper_reduced"
 def regenerated(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("paper")
     first = paper(reduced=True, out=tmp / "first", runs_root=tmp / "runs")
-    second = paper(reduced=True, out=tmp / "second", runs_root=tmp / "runs")
+    # a second regeneration from scratch (its own run folder, nothing reused)
+    second = paper(reduced=True, out=tmp / "second", runs_root=tmp / "runs2")
     return first, second
 
 
@@ -43,6 +44,18 @@ def test_regenerated_tables_equal_the_committed_copies(regenerated, name):
             ), column
         else:
             assert a.astype(str).tolist() == b.astype(str).tolist(), column
+
+
+def test_paper_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    from data_gen.errors import InputError
+
+    precious = tmp_path / "mine"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    with pytest.raises(InputError, match="not a paper folder"):
+        paper(reduced=True, out=precious, runs_root=tmp_path / "runs")
+    assert (precious / "thesis.tex").read_text() == "years of work"
+    assert not (tmp_path / "runs").exists()  # refused before any work
 
 
 def test_the_reduced_folder_has_every_figure_and_a_readme(regenerated):

@@ -19,13 +19,16 @@ ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = ["irs_2025", "fuzzy_rules", "splink"]
 
 
-def _config(tmp_path: Path, replicates: int = 2, name: str = "mini") -> Path:
+def _config(
+    tmp_path: Path, replicates: int = 2, name: str = "mini", point: str = "precision_0.99"
+) -> Path:
     text = (ROOT / "configs" / "smoke.toml").read_text()
     text = text.replace('name = "smoke"', f'name = "{name}"')
     text = text.split("[run]")[0] + (
         f"[run]\nreplicates = {replicates}\nstrategies = {json.dumps(STRATEGIES)}\n"
+        f'operating_point = "{point}"\n'
     )
-    path = tmp_path / f"{name}-{replicates}.toml"
+    path = tmp_path / f"{name}-{replicates}-{point}.toml"
     path.write_text(text)
     return path
 
@@ -77,14 +80,54 @@ def test_a_second_run_reuses_every_stage_with_identical_results(first_run):
     assert (again.folder / "report" / "report.html").read_bytes() == html
 
 
-def test_changing_only_the_replicates_redoes_only_evaluation_onwards(first_run, tmp_path):
-    result, _, tmp = first_run
+@pytest.mark.parametrize(
+    ("description", "settings"),
+    [("fewer worlds", {"replicates": 1}), ("another operating point", {"point": "recall_0.90"})],
+)
+def test_changing_a_run_setting_redoes_only_evaluation_onwards(
+    first_run, tmp_path, description, settings
+):
+    result, _, _ = first_run
     copy = tmp_path / "runs"
     shutil.copytree(result.folder.parent, copy)
-    redo = run(_config(tmp_path, replicates=1), out_root=copy)
+    redo = run(_config(tmp_path, **settings), out_root=copy)
     reused = {s["stage"]: s["reused"] for s in redo.stages}
     assert all(reused[s] for s in ["data", *STRATEGIES])
     assert not any(reused[s] for s in ["evaluation", "figures", "report"])
+    # the world's manifest does not depend on [run]
+    assert json.loads((copy / "mini" / "data" / "manifest.json").read_text())["config"]["run"] == {
+        "strategies": [],
+        "replicates": 1,
+        "operating_point": "precision_0.99",
+    }
+
+
+def test_an_unfinished_or_damaged_stage_is_redone(first_run, tmp_path):
+    result, config, _ = first_run
+    copy = tmp_path / "runs"
+    shutil.copytree(result.folder.parent, copy)
+    (copy / "mini" / "figures" / "stage.json").unlink()  # as if interrupted before the end
+    (copy / "mini" / "links" / "splink" / "pairs.parquet").unlink()  # a file gone
+    redo = run(config, out_root=copy)
+    redone = {s["stage"] for s in redo.stages if not s["reused"]}
+    # the stages whose outputs were incomplete, and nothing else: their keys are unchanged
+    assert redone == {"splink", "figures"}
+    assert (copy / "mini" / "links" / "splink" / "pairs.parquet").is_file()
+
+
+def test_a_fresh_run_recomputes_the_same_results(first_run, tmp_path):
+    result, config, _ = first_run
+    again = run(config, out_root=tmp_path / "runs", force=True)
+    assert not any(s["reused"] for s in again.stages)
+    for name, table in _tables(again.folder).items():
+        pd.testing.assert_frame_equal(table, _tables(result.folder)[name])
+    assert (again.folder / "report" / "report.md").read_text() == (
+        result.folder / "report" / "report.md"
+    ).read_text()
+    for name in FIGURES:
+        assert (again.folder / "figures" / f"{name}.svg").read_bytes() == (
+            result.folder / "figures" / f"{name}.svg"
+        ).read_bytes()
 
 
 def test_figures_redraw_identically_from_the_stored_tables(first_run, tmp_path):
@@ -149,7 +192,7 @@ def test_run_refuses_a_bad_config_before_writing(tmp_path, capsys):
     config.write_text(config.read_text().replace('"irs_2025"', '"no_such_strategy"'))
     assert main(["run", "--config", str(config), "--out-root", str(tmp_path / "runs")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no_such_strategy" in err[0]
+    assert len(err) == 1 and "no_such_strategy" in err[0] and "run.strategies" in err[0]
     assert not (tmp_path / "runs").exists()
     bad = tmp_path / "bad.toml"
     bad.write_text("[run]\nreplicates = 0\n")
