@@ -198,3 +198,18 @@ def test_run_refuses_a_bad_config_before_writing(tmp_path, capsys):
     bad.write_text("[run]\nreplicates = 0\n")
     assert main(["run", "--config", str(bad), "--out-root", str(tmp_path / "runs")]) == 2
     assert "run.replicates" in capsys.readouterr().err
+
+
+def test_report_numbers_are_the_stored_figures(first_run):
+    """The report's headline numbers are the intervals table's, formatted."""
+    from benchmark.summary import main_figures
+
+    result, _, _ = first_run
+    report = (result.folder / "report" / "report.md").read_text()
+    figures = main_figures(result.folder / "evaluation").set_index(["strategy", "metric"])
+    for strategy in STRATEGIES:
+        recall = figures.loc[(strategy, "recall")]
+        wrong = figures.loc[(strategy, "wrong_person_per_100k")]
+        row = next(line for line in report.splitlines() if line.startswith(f"| {strategy} |"))
+        assert f"{recall['mean']:.1%} ({recall['ci_low']:.1%} to {recall['ci_high']:.1%})" in row
+        assert f"{wrong['mean']:,.0f} ({wrong['ci_low']:,.0f} to {wrong['ci_high']:,.0f})" in row
