@@ -133,6 +133,9 @@ def paper(
     out = Path(out) if out is not None else PACKAGE_ROOT / spec.out
     _check_paper_folder(out)
     config = PACKAGE_ROOT / spec.config
+    if config.resolve().is_relative_to(Path.cwd().resolve()):
+        # as a user would type it from the repository root (it is printed in the report)
+        config = config.resolve().relative_to(Path.cwd().resolve())
     result = run(config, out_root=runs_root, backend=backend)
     tables = paper_tables(result.folder, spec, result.scenario, backend=backend)
     with atomic_folder(out, force=True) as tmp:
