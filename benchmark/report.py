@@ -110,7 +110,8 @@ def build_report(
                 f"Figures are means over {replicates} simulated worlds with 95% intervals in "
                 "brackets, per 100,000 requests. "
                 if several
-                else "Figures come from one simulated world, per 100,000 requests. "
+                else "Figures come from one simulated world, per 100,000 requests, with 95% "
+                "intervals for counts in brackets. "
             )
             + "Rules are shown at their own decision. Probabilistic models and classifiers are "
             f"shown at {POINT_WORDS.get(point, point)}. That threshold was chosen knowing the "
