@@ -365,6 +365,12 @@ class RequestConfig:
         "probability",
         "TIN-carrying requests whose number belongs to someone else (assumption)",
     )
+    own_tin_filer_share: float | None = _f(
+        None,
+        "probability",
+        "requests carrying their own TIN whose person filed a return (ITINs mostly come from "
+        "filing); unset: any TIN holder, filer or not, equally (assumption)",
+    )
     borrowed_from_household_share: float = _f(
         0.50,
         "probability",
@@ -541,6 +547,8 @@ def _check_maximum(f: dataclasses.Field, value: float, key: str, source: str) ->
 
 def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, default: Any) -> Any:
     check = f.metadata["check"]
+    if value is None and default is None:
+        return None  # an optional setting left unset (TOML cannot say null; manifests can)
     if check == "probability":
         return _check_probability(value, key, source)
     if check in ("count", "positive_int"):

@@ -193,7 +193,10 @@ def _tins(
             f"requests.tin_share: {rc.tin_share} × (1 - borrowed_tin_share) needs {n_own} requested people "
             f"holding a TIN, but only {len(eligible)} of {n} do"
         )
-    own_idx = rng.choice(eligible, size=n_own, replace=False)
+    if rc.own_tin_filer_share is None:
+        own_idx = rng.choice(eligible, size=n_own, replace=False)
+    else:
+        own_idx = _own_tin_people(rng, p, eligible, n_own, rc.own_tin_filer_share)
     rest = np.setdiff1d(np.arange(n), own_idx)
     borrow_idx = rng.choice(rest, size=n_borrowed, replace=False)
     source = np.full(n, "none", dtype=object)
@@ -227,6 +230,25 @@ def _tins(
         tin[i] = all_tin[lender]
         owner[i] = lender
     return source, tin, owner
+
+
+def _own_tin_people(
+    rng: np.random.Generator, p: pd.DataFrame, eligible: np.ndarray, n_own: int, filer_share: float
+) -> np.ndarray:
+    """Pick the requests that carry their own TIN, an exact share of them people who filed."""
+    filed = p["is_filer"].to_numpy()[eligible]
+    counts = exact_counts(n_own, {"filed": filer_share, "not": 1 - filer_share})
+    pools = {"filed": eligible[filed], "not": eligible[~filed]}
+    for kind, pool in pools.items():
+        if len(pool) < counts[kind]:
+            raise ConfigError(
+                f"requests.own_tin_filer_share: {filer_share} needs {counts[kind]} requested "
+                f"TIN holders who {'filed' if kind == 'filed' else 'never filed'}, but only "
+                f"{len(pool)} are in the list"
+            )
+    return np.concatenate(
+        [rng.choice(pool, size=counts[kind], replace=False) for kind, pool in pools.items()]
+    )
 
 
 def _addresses(

@@ -321,3 +321,23 @@ def test_content_hash_ignores_the_text_dtype():
     c = a.astype({"x": "string"})
     assert content_hash(a) == content_hash(b) == content_hash(c)
     assert content_hash(a) != content_hash(a.assign(x=["A", None, "D"]))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_own_tins_go_to_filers_in_the_configured_share(share):
+    scenario = SMOKE.with_overrides(requests={"tin_share": 0.12, "own_tin_filer_share": share})
+    rt = generate_world(scenario).tables["request_truth"]
+    own = rt[rt["tin_source"] == "own"]
+    # allocated exactly (largest remainder), not drawn
+    assert own["person_filed"].sum() == round(share * len(own))
+    assert len(own) > 10
+
+
+def test_an_impossible_own_tin_filer_share_is_refused():
+    from data_gen.errors import ConfigError
+
+    scenario = SMOKE.with_overrides(
+        requests={"never_filed_share": 0.9, "tin_share": 0.3, "own_tin_filer_share": 1.0}
+    )
+    with pytest.raises(ConfigError, match="own_tin_filer_share"):
+        generate_world(scenario)
