@@ -76,8 +76,11 @@ def _main_points(ops: pd.DataFrame) -> pd.DataFrame:
     return ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
 
 
-def precision_recall(tables: dict[str, pd.DataFrame], plt):
-    """Precision against recall along each strategy's threshold sweep (no one-to-one)."""
+def _plot_sweeps(tables: dict[str, pd.DataFrame], plt, y):
+    """One curve per strategy along its sweep (no one-to-one): recall against ``y(curve)``.
+
+    A strategy with a single threshold (a yes/no rule) is drawn as a point.
+    """
     sweep = tables["threshold_sweep"]
     sweep = sweep[sweep["assignment"] == "none"]
     strategies = list(dict.fromkeys(tables["operating_points"]["strategy"]))
@@ -87,10 +90,14 @@ def precision_recall(tables: dict[str, pd.DataFrame], plt):
         curve = sweep[sweep["strategy"] == s]
         if curve.empty:
             continue
-        if len(curve) == 1:
-            ax.plot(curve["recall"], curve["precision"], "o", color=colours[s], label=s)
-        else:
-            ax.plot(curve["recall"], curve["precision"], "-", color=colours[s], label=s, lw=1.4)
+        style = "o" if len(curve) == 1 else "-"
+        ax.plot(curve["recall"], y(curve), style, color=colours[s], label=s, lw=1.4)
+    return fig, ax
+
+
+def precision_recall(tables: dict[str, pd.DataFrame], plt):
+    """Precision against recall along each strategy's threshold sweep (first world)."""
+    fig, ax = _plot_sweeps(tables, plt, lambda curve: curve["precision"])
     ax.set_xlabel("recall (share of requested people who filed that are found)")
     ax.set_ylabel("precision (share of disclosures that are the right person)")
     ax.set_xlim(0, 1)
@@ -101,20 +108,9 @@ def precision_recall(tables: dict[str, pd.DataFrame], plt):
 
 def wrong_person_vs_recall(tables: dict[str, pd.DataFrame], plt):
     """Wrong-person disclosures per 100,000 requests against recall (first world)."""
-    sweep = tables["threshold_sweep"]
-    sweep = sweep[sweep["assignment"] == "none"]
     n_requests = float(tables["outcomes"]["n_requests"].iloc[0])
     one = 100_000 / n_requests  # one disclosure, per 100,000 requests
-    strategies = list(dict.fromkeys(tables["operating_points"]["strategy"]))
-    colours = _colours(strategies)
-    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    for s in strategies:
-        curve = sweep[sweep["strategy"] == s]
-        if curve.empty:
-            continue
-        y = curve["fp"] * one
-        style = "o" if len(curve) == 1 else "-"
-        ax.plot(curve["recall"], y, style, color=colours[s], label=s, lw=1.4)
+    fig, ax = _plot_sweeps(tables, plt, lambda curve: curve["fp"] * one)
     # linear below one disclosure, so that zero shows as zero; logarithmic above
     ax.set_yscale("symlog", linthresh=one)
     ax.set_ylim(bottom=0)
