@@ -118,13 +118,16 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_perf_generate(args: argparse.Namespace) -> int:
     from benchmark.perf import perf_generate
 
-    return perf_generate(persons=args.persons, config=args.config, seed=args.seed, keep=args.keep)
+    lines = perf_generate(persons=args.persons, config=args.config, seed=args.seed, keep=args.keep)
+    print("\n".join(lines))
+    return 0
 
 
 def _cmd_perf_evaluate(args: argparse.Namespace) -> int:
     from benchmark.perf import perf_evaluate
 
-    return perf_evaluate(pairs=args.pairs, seed=args.seed)
+    print("\n".join(perf_evaluate(pairs=args.pairs, seed=args.seed)))
+    return 0
 
 
 def _add_strategies(sub: argparse._SubParsersAction) -> None:
@@ -363,9 +366,11 @@ def _cmd_perf_link(args: argparse.Namespace) -> int:
 
     for name in args.strategy or []:
         get_strategy(name)
-    return perf_link(
+    lines = perf_link(
         data=args.data, config=args.config, strategies=args.strategy, backend=args.backend
     )
+    print("\n".join(lines))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

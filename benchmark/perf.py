@@ -1,4 +1,5 @@
-"""Performance benchmarks: they print their figures (speed and peak memory)."""
+"""Performance benchmarks: each returns the lines of its report (speed and peak memory),
+which ``itin-bench perf`` prints."""
 
 from __future__ import annotations
 
@@ -28,13 +29,16 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def perf_generate(*, persons: int, config: Path | None, seed: int | None, keep: Path | None) -> int:
-    """Generate and write a world of ``persons`` people; print throughput and peak RSS.
+def perf_generate(
+    *, persons: int, config: Path | None, seed: int | None, keep: Path | None
+) -> list[str]:
+    """Generate and write a world of ``persons`` people; report throughput and peak RSS.
 
     The scenario (``config``, or the built-in defaults) is scaled to ``persons``
     at the same density (persons per ZIP code).  The world is written to a
     temporary folder that is removed afterwards, or to ``keep``.
     """
+    lines: list[str] = []
     from data_gen import generate_world, load_scenario, write_dataset
     from data_gen.config import Scenario
     from data_gen.dataset import check_output_folder
@@ -63,24 +67,27 @@ def perf_generate(*, persons: int, config: Path | None, seed: int | None, keep: 
             shutil.rmtree(scratch, ignore_errors=True)
     n = len(world.tables["persons"])
     rows = sum(len(t) for t in world.tables.values())
-    print(f"machine: {machine()}")
-    print(f"world: {n:,} persons in {n_zips} ZIPs; {rows:,} rows in {len(world.tables)} tables")
+    lines.append(f"machine: {machine()}")
+    lines.append(
+        f"world: {n:,} persons in {n_zips} ZIPs; {rows:,} rows in {len(world.tables)} tables"
+    )
     for stage, secs in world.timings.items():
-        print(f"  {stage:12} {secs:7.2f} s")
-    print(
+        lines.append(f"  {stage:12} {secs:7.2f} s")
+    lines.append(
         f"generate: {t_gen:.1f} s; with realism figures, hashing and Parquet writing: {total:.1f} s"
     )
-    print(f"persons per second: {n / total:,.0f}")
-    print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
+    lines.append(f"persons per second: {n / total:,.0f}")
+    lines.append(f"peak RSS: {peak_rss_mb():,.0f} MiB")
     if keep is not None:
-        print(f"dataset: {keep}")
-    return 0
+        lines.append(f"dataset: {keep}")
+    return lines
 
 
 def perf_link(
     *, data: Path | None, config: Path | None, strategies: list[str] | None, backend: str
-) -> int:
-    """Run every strategy on one world; print wall time, candidate pairs and pairs per second."""
+) -> list[str]:
+    """Run every strategy on one world; report wall time, candidate pairs and pairs per second."""
+    lines: list[str] = []
     from benchmark.link import run_link
     from benchmark.strategies import STRATEGIES, Backend
     from data_gen import generate_world, load_scenario, write_dataset
@@ -114,19 +121,21 @@ def perf_link(
         total = time.perf_counter() - started
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"machine: {machine()}")
-    print(
+    lines.append(f"machine: {machine()}")
+    lines.append(
         f"world: {manifest['scenario']} (seed {manifest['seed']}): {n_req:,} requests x {n_rec:,} IRS records; backend {backend}"
     )
-    print(
+    lines.append(
         f"{'strategy':22} {'wall s':>7} {'of which fit s':>14} {'candidate pairs':>16} {'pairs/s':>10} {'pair completeness':>18}"
     )
     for name, wall, pairs, pc, fit in rows:
         pcs = "n/a" if pc is None else f"{pc:.1%}"
-        print(f"{name:22} {wall:7.1f} {fit:14.1f} {pairs:16,} {pairs / wall:10,.0f} {pcs:>18}")
-    print(f"all strategies: {total:.1f} s")
-    print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
-    return 0
+        lines.append(
+            f"{name:22} {wall:7.1f} {fit:14.1f} {pairs:16,} {pairs / wall:10,.0f} {pcs:>18}"
+        )
+    lines.append(f"all strategies: {total:.1f} s")
+    lines.append(f"peak RSS: {peak_rss_mb():,.0f} MiB")
+    return lines
 
 
 def synthetic_scored_pairs(
@@ -200,14 +209,15 @@ def synthetic_scored_pairs(
     return pairs, truth, truth_obj
 
 
-def perf_evaluate(*, pairs: int, seed: int) -> int:
-    """Time the evaluation of ``pairs`` scored pairs; print each step and peak RSS.
+def perf_evaluate(*, pairs: int, seed: int) -> list[str]:
+    """Time the evaluation of ``pairs`` scored pairs; report each step and peak RSS.
 
     The sweep (label every pair, sort, cumulative sums at every distinct
     threshold) is the headline figure; one-to-one assignment and the full
     evaluation (both assignments, all operating points with outcomes, harm and
     disparities) are timed after it.
     """
+    lines: list[str] = []
     from benchmark.assignment import one_to_one
     from benchmark.evaluate import ASSIGNMENTS, LinkRun, evaluate_runs, write_tables
     from benchmark.metrics import OPERATING_POINTS, label_pairs, threshold_sweep
@@ -218,8 +228,8 @@ def perf_evaluate(*, pairs: int, seed: int) -> int:
     t0 = time.perf_counter()
     scored, truth, ground = synthetic_scored_pairs(pairs, seed=seed)
     t_make = time.perf_counter() - t0
-    print(f"machine: {machine()}")
-    print(
+    lines.append(f"machine: {machine()}")
+    lines.append(
         f"{len(scored):,} scored pairs ({len(truth):,} true pairs, {ground.n_requests:,} requests; "
         f"made in {t_make:.1f} s)"
     )
@@ -229,20 +239,20 @@ def perf_evaluate(*, pairs: int, seed: int) -> int:
     t0 = time.perf_counter()
     sweep = threshold_sweep(scored["score"].to_numpy(), is_true, len(truth))
     t_sweep = time.perf_counter() - t0
-    print(f"  label pairs        {t_label:6.2f} s")
-    print(f"  sweep              {t_sweep:6.2f} s  ({len(sweep):,} distinct thresholds)")
-    print(
+    lines.append(f"  label pairs        {t_label:6.2f} s")
+    lines.append(f"  sweep              {t_sweep:6.2f} s  ({len(sweep):,} distinct thresholds)")
+    lines.append(
         f"full sweep: {t_label + t_sweep:.2f} s ({len(scored) / (t_label + t_sweep):,.0f} pairs/s)"
     )
     t0 = time.perf_counter()
     kept = one_to_one(scored)
     t_assign = time.perf_counter() - t0
-    print(f"one-to-one assignment: {t_assign:.2f} s ({len(kept):,} pairs kept)")
+    lines.append(f"one-to-one assignment: {t_assign:.2f} s ({len(kept):,} pairs kept)")
     run = LinkRun("synthetic", None, scored, {"strategy": "synthetic"}, {}, Path("synthetic"))
     t0 = time.perf_counter()
     tables = evaluate_runs(ground, [run])
     t_all = time.perf_counter() - t0
-    print(
+    lines.append(
         f"full evaluation ({len(ASSIGNMENTS)} assignments x {len(OPERATING_POINTS)} operating points "
         f"where the strategy has them, outcomes, harm, disparities): {t_all:.1f} s"
     )
@@ -254,6 +264,6 @@ def perf_evaluate(*, pairs: int, seed: int) -> int:
         size = sum(f.stat().st_size for f in (scratch / "evaluation").iterdir()) / 2**20
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"writing the tables (CSV and Parquet): {t_write:.1f} s, {size:,.0f} MiB")
-    print(f"peak RSS: {peak_rss_mb():,.0f} MiB")
-    return 0
+    lines.append(f"writing the tables (CSV and Parquet): {t_write:.1f} s, {size:,.0f} MiB")
+    lines.append(f"peak RSS: {peak_rss_mb():,.0f} MiB")
+    return lines
