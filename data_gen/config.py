@@ -345,6 +345,15 @@ class MovesConfig:
 class RequestConfig:
     """Composition of the enforcement request list."""
 
+    count: int | None = _f(
+        None,
+        "count",
+        "exact number of requests, multiplied by `scale` (facts.md: 1.28 million in the June 2025 "
+        "file); when the world's final-order people who never filed are too few, the rest are "
+        "people who left the area (persons with role 'absent'); unset: the largest list the "
+        "final-order pool allows, times fraction_of_final_orders",
+        maximum=20000000,
+    )
     fraction_of_final_orders: float = _f(
         1.0,
         "probability",
@@ -397,6 +406,47 @@ class RequestConfig:
         0.70,
         "probability",
         "outdated addresses that are the last one before the current (else an older one)",
+    )
+
+
+CALIBRATION_KEYS = (
+    "never_filed_share",
+    "borrowed_tin_share",
+    "own_tin_filer_share",
+    "borrowed_from_household_share",
+    "current_address_share",
+)
+
+
+@dataclass(frozen=True)
+class CalibrationConfig:
+    """Compositions of the request list to test against the published 2025 aggregates.
+
+    ``itin-bench run`` adds a calibration stage when ``grid`` is set: every
+    combination of the listed request settings is drawn on one population,
+    ``requests.tin_share`` is solved so that ``irs_2025`` hits the published
+    match rate, and the compositions that reproduce all three published
+    aggregates within ``tolerance`` give the range of the estimates.
+    """
+
+    grid: dict = _f(
+        {},
+        "grid",
+        "request settings to vary and their values (keys: never_filed_share, borrowed_tin_share, "
+        "own_tin_filer_share, borrowed_from_household_share, current_address_share: the share of "
+        "current addresses, the rest of current + outdated being outdated); empty: no calibration",
+        keys=CALIBRATION_KEYS,
+    )
+    scale: float = _f(
+        0.5,
+        "probability",
+        "size of each composition's world as a fraction of the run's (the compositions share one "
+        "population)",
+    )
+    tolerance: float = _f(
+        0.15,
+        "probability",
+        "largest relative distance from each published aggregate that counts as reproducing it",
     )
 
 
@@ -460,6 +510,13 @@ class Scenario:
 
     name: str = _f("default", "name", "scenario name (used for output folders)")
     seed: int = _f(20250627, "count", "master seed; every random stream derives from it")
+    scale: float = _f(
+        1.0,
+        "nonnegative",
+        "size factor applied when the world is generated: multiplies world.persons, world.n_zips "
+        "and requests.count (the density of people per ZIP code stays the same)",
+        maximum=100,
+    )
     world: WorldConfig = field(default_factory=WorldConfig)
     housing: HousingConfig = field(default_factory=HousingConfig)
     households: HouseholdConfig = field(default_factory=HouseholdConfig)
@@ -469,6 +526,29 @@ class Scenario:
     requests: RequestConfig = field(default_factory=RequestConfig)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+
+    def scaled(self) -> "Scenario":
+        """Return the scenario as generated: sizes multiplied by ``scale``, which becomes 1.
+
+        Examples
+        --------
+        >>> s = Scenario().with_overrides(scale=0.5, requests={"count": 1000}).scaled()
+        >>> (s.scale, s.world.persons, s.world.n_zips, s.requests.count)
+        (1.0, 100000, 60, 500)
+        """
+        if self.scale == 1.0:
+            return self
+        w, rc = self.world, self.requests
+        requests = {} if rc.count is None else {"count": max(1, round(rc.count * self.scale))}
+        return self.with_overrides(
+            scale=1.0,
+            world={
+                "persons": max(1, round(w.persons * self.scale)),
+                "n_zips": max(1, round(w.n_zips * self.scale)),
+            },
+            requests=requests,
+        )
 
     def to_dict(self) -> dict:
         """Return the resolved scenario as plain data (every setting filled in)."""
@@ -602,6 +682,25 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
         if len(set(value)) != len(value):
             raise _fail(source, key, "names a strategy twice")
         return list(value)
+    if check == "grid":
+        if not isinstance(value, Mapping):
+            raise _fail(source, key, "expected a table of lists")
+        out = {}
+        for name, values in value.items():
+            if name not in f.metadata["keys"]:
+                raise _fail(
+                    source,
+                    f"{key}.{name}",
+                    f"unknown key (expected one of {', '.join(f.metadata['keys'])})",
+                )
+            if not isinstance(values, list) or not values:
+                raise _fail(source, f"{key}.{name}", "expected a non-empty list of values")
+            out[name] = [
+                _check_probability(v, f"{key}.{name}[{i}]", source) for i, v in enumerate(values)
+            ]
+            if len(set(out[name])) != len(out[name]):
+                raise _fail(source, f"{key}.{name}", "lists a value twice")
+        return out
     if check == "distribution":
         return _check_distribution(value, key, source, f.metadata["choices"])
     if check == "distributions":
@@ -681,6 +780,8 @@ def _check_cross_field(obj: Any, prefix: str, source: str) -> None:
             )
         if obj.small_building_max_units < 2:
             raise _fail(source, f"{prefix}small_building_max_units", "must be at least 2")
+    if isinstance(obj, Scenario) and obj.scale <= 0:
+        raise _fail(source, f"{prefix}scale", "must be greater than 0")
     if isinstance(obj, WorldConfig):
         if obj.filing_date > obj.reference_date:
             raise _fail(source, f"{prefix}filing_date", "is after reference_date")

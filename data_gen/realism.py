@@ -136,18 +136,27 @@ def request_shares(request_truth: pd.DataFrame) -> dict[str, float]:
 
 def realism_summary(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     """All realism figures of a world (``World.tables`` or tables read from a dataset folder)."""
+    # people who left the area (requested, role "absent") are not residents
+    residents = tables["persons"][tables["persons"]["role"] != "absent"]
     return {
-        "hispanic_surnames": surname_concentration(tables["persons"]),
-        "children_of_undocumented": citizen_children_of_undocumented(tables["persons"]),
+        "hispanic_surnames": surname_concentration(residents),
+        "children_of_undocumented": citizen_children_of_undocumented(residents),
         "shared_addresses": shared_street_address(
             tables["households"], tables["addresses"], tables["irs_filers"]
         ),
-        "request_list": request_shares(tables["request_truth"]),
+        "request_list": {
+            **request_shares(tables["request_truth"]),
+            "absent_share": float(
+                tables["request_truth"]["person_id"]
+                .isin(tables["persons"].loc[tables["persons"]["role"] == "absent", "person_id"])
+                .mean()
+            ),
+        },
         "namesakes": namesakes(
             tables["persons"], tables["households"], tables["addresses"], tables["request_truth"]
         ),
         "status_shares": {
-            k: float(v) for k, v in tables["persons"]["status"].value_counts(normalize=True).items()
+            k: float(v) for k, v in residents["status"].value_counts(normalize=True).items()
         },
         "mixed_status_household_share": float(np.mean(tables["households"]["mixed_status"])),
     }

@@ -13,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_gen.config import ADDRESS_KINDS, JUNK_FORMS, Scenario, resolved_noise_rates
+from data_gen.config import (
+    ADDRESS_KINDS,
+    JUNK_FORMS,
+    RequestConfig,
+    Scenario,
+    resolved_noise_rates,
+)
 from data_gen.errors import ConfigError
 from data_gen.noise import ADDRESS_COLUMNS, apply_noise
 from data_gen.rng import substream
@@ -57,8 +63,12 @@ def request_list(
     addresses: pd.DataFrame,
     history: pd.DataFrame,
     zips_table: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Draw the request list and noise it.
+
+    With ``requests.count`` set, the list has exactly that many requests; the
+    never-filed ones the world's final-order pool cannot supply are people who
+    left the area (see ``_absent_people``).
 
     Returns
     -------
@@ -71,31 +81,27 @@ def request_list(
         junk_form, true_address_id.
     noise_log : DataFrame
         Changed cells.
+    absent : DataFrame
+        The requested people who left the area, with the columns of ``persons``
+        (empty unless ``requests.count`` exceeds what the world supplies).
     """
     rc, seed = scenario.requests, scenario.seed
     rng = substream(seed, "requests", "people")
     pool = persons[persons["has_final_order"]]
     filed = pool[pool["is_filer"]]["person_id"].to_numpy()
     never = pool[~pool["is_filer"]]["person_id"].to_numpy()
-    s = rc.never_filed_share
-    cap_f = len(filed) / (1 - s) if s < 1 else np.inf
-    cap_n = len(never) / s if s > 0 else np.inf
-    n = int(np.floor(min(cap_f, cap_n) * rc.fraction_of_final_orders))
-    if n == 0:
-        raise ConfigError(
-            f"the request list is empty: {len(pool)} people have a final order ({len(filed)} filed, "
-            f"{len(never)} never filed) and requests.never_filed_share = {s}; raise world.persons "
-            "or status.final_order_rate"
-        )
-    n_never = exact_counts(n, {"never": s, "filed": 1 - s})["never"]
+    n, n_never, n_absent = _list_size(rc, len(filed), len(never))
     chosen = np.concatenate(
         [
             rng.choice(never, size=n_never, replace=False),
-            rng.choice(filed, size=n - n_never, replace=False),
+            rng.choice(filed, size=n - n_never - n_absent, replace=False),
         ]
     )
+    absent = _absent_people(scenario, persons, n_absent)
+    everyone = pd.concat([persons, absent], ignore_index=True) if n_absent else persons
+    chosen = np.concatenate([chosen, absent["person_id"].to_numpy()])
     chosen = chosen[rng.permutation(n)]
-    p = persons.set_index("person_id").loc[chosen].reset_index()
+    p = everyone.set_index("person_id").loc[chosen].reset_index()
 
     # separate streams: changing the TIN settings leaves the addresses unchanged
     tin_source, tin, tin_owner = _tins(scenario, substream(seed, "requests", "tins"), p, persons)
@@ -172,7 +178,94 @@ def request_list(
             "true_address_id": np.where(np.isin(kind, ["current", "outdated"]), addr_id, -1),
         }
     )
-    return noised, truth, log
+    return noised, truth, log, absent
+
+
+def _list_size(rc: RequestConfig, n_filed: int, n_never: int) -> tuple[int, int, int]:
+    """Return (requests, never-filed people from the world, absent people)."""
+    s = rc.never_filed_share
+    if rc.count is None:
+        cap_f = n_filed / (1 - s) if s < 1 else np.inf
+        cap_n = n_never / s if s > 0 else np.inf
+        n = int(np.floor(min(cap_f, cap_n) * rc.fraction_of_final_orders))
+        if n == 0:
+            raise ConfigError(
+                f"the request list is empty: {n_filed + n_never} people have a final order "
+                f"({n_filed} filed, {n_never} never filed) and requests.never_filed_share = {s}; "
+                "raise world.persons or status.final_order_rate"
+            )
+        return n, exact_counts(n, {"never": s, "filed": 1 - s})["never"], 0
+    n = rc.count
+    if n == 0:
+        raise ConfigError("requests.count: must be at least 1")
+    wanted_never = exact_counts(n, {"never": s, "filed": 1 - s})["never"]
+    if n - wanted_never > n_filed:
+        raise ConfigError(
+            f"requests.count: {n:,} requests with never_filed_share {s} need {n - wanted_never:,} "
+            f"people with a final order who filed, but the world has {n_filed:,}; raise "
+            "world.persons (or scale) or status.final_order_rate"
+        )
+    from_world = min(wanted_never, n_never)
+    return n, from_world, wanted_never - from_world
+
+
+def _absent_people(scenario: Scenario, persons: pd.DataFrame, n: int) -> pd.DataFrame:
+    """People with a final order who once lived in a household of the world and left it.
+
+    They stand for the bulk of a national request file: people removed, gone
+    abroad or living elsewhere, whose last address known to the enforcement
+    agency is their family's.  Each is a sibling of a household head with a
+    non-citizen adult (the head's surnames), with a given name and a birth date
+    drawn from two different adults of the same origin, so no resident's name
+    and birth date are copied together.  They never filed, hold no number the
+    IRS knows, and are not counted among the household's members.
+    """
+    columns = list(persons.columns)
+    if n == 0:
+        return persons.iloc[:0].copy()
+    rng = substream(scenario.seed, "requests", "absent")
+    adults = persons[persons["age"] >= 18]
+    noncitizen = adults[~adults["status"].isin(["us_born", "naturalized"])]
+    homes = np.unique(noncitizen["household_id"].to_numpy())
+    heads = persons[persons["role"] == "head"].set_index("household_id")
+    hh = np.sort(rng.choice(homes, size=n, replace=True))
+    head = heads.loc[hh]
+    origin = head["origin"].to_numpy(dtype=object)
+    sex = np.where(rng.random(n) < scenario.status.final_order_male_share, "M", "F").astype(object)
+    name_donor = np.empty(n, dtype=np.int64)
+    age_donor = np.empty(n, dtype=np.int64)
+    for o in np.unique(origin):
+        same_origin = adults["origin"].to_numpy() == o
+        for sx in ("M", "F"):
+            rows = np.flatnonzero((origin == o) & (sex == sx))
+            if not len(rows):
+                continue
+            named = np.flatnonzero(same_origin & (adults["sex"].to_numpy() == sx))
+            named = named if len(named) else np.flatnonzero(same_origin)
+            name_donor[rows] = rng.choice(named, size=len(rows))
+            age_donor[rows] = rng.choice(np.flatnonzero(same_origin), size=len(rows))
+    out = pd.DataFrame(
+        {
+            "person_id": persons["person_id"].max() + 1 + np.arange(n, dtype=np.int64),
+            "household_id": hh,
+            "given_name": adults["given_name"].to_numpy(dtype=object)[name_donor],
+            "middle_name": adults["middle_name"].to_numpy(dtype=object)[name_donor],
+            "surname_paternal": head["surname_paternal"].to_numpy(dtype=object),
+            "surname_maternal": head["surname_maternal"].to_numpy(dtype=object),
+            "sex": sex,
+            "dob": adults["dob"].to_numpy(dtype=object)[age_donor],
+            "origin": origin,
+            "status": "undocumented",
+            "ssn": None,
+            "itin": None,
+            "is_filer": False,
+            "has_final_order": True,
+            "age": adults["age"].to_numpy()[age_donor],
+            "role": "absent",
+            "is_dependent": False,
+        }
+    )
+    return out.reindex(columns=columns)
 
 
 def _tins(

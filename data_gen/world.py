@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -67,6 +68,42 @@ class World:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class Population:
+    """Everything of a world before its request list: people, housing and IRS tables.
+
+    Request settings do not touch any of it, so one population can carry many
+    request lists (:func:`add_requests`), as the 2025 calibration does.
+    """
+
+    scenario: Scenario
+    zips_table: pd.DataFrame
+    persons: pd.DataFrame
+    addresses: pd.DataFrame
+    history: pd.DataFrame
+    hh_address: np.ndarray
+    irs_address: np.ndarray
+    renter: np.ndarray
+    filers: pd.DataFrame
+    dependents: pd.DataFrame
+    irs_log: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Laps:
+    """Stage timer that logs each lap."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.t0 = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = now - self.t0
+        log.info("generated %s in %.2f s", stage, now - self.t0)
+        self.t0 = now
+
+
 def generate_world(scenario: Scenario, seed: int | None = None) -> World:
     """Generate every table of the world described by ``scenario``.
 
@@ -80,9 +117,11 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
     Returns
     -------
     World
-        Tables ``persons``, ``households``, ``addresses``, ``address_history``,
-        ``irs_filers``, ``irs_dependents``, ``requests``, ``request_truth``,
-        ``truth`` and ``irs_truth``, and the noise log.
+        The scenario as generated (``Scenario.scaled``) and tables ``persons``
+        (with role ``absent`` for requested people who left the area),
+        ``households``, ``addresses``, ``address_history``, ``irs_filers``,
+        ``irs_dependents``, ``requests``, ``request_truth``, ``truth`` and
+        ``irs_truth``, and the noise log.
 
     Examples
     --------
@@ -93,16 +132,15 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
     """
     if seed is not None:
         scenario = scenario.with_overrides(seed=seed)
+    population = build_population(scenario)
+    return add_requests(population, population.scenario)
+
+
+def build_population(scenario: Scenario) -> Population:
+    """Generate the people, their housing and the IRS tables of ``scenario`` (scaled)."""
+    scenario = scenario.scaled()
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal t0
-        now = time.perf_counter()
-        timings[stage] = now - t0
-        log.info("generated %s in %.2f s", stage, now - t0)
-        t0 = now
-
+    lap = _Laps(timings)
     zips = choose_zips(scenario)
     hh = make_households(scenario, zips)
     persons = make_persons(scenario, hh)
@@ -135,8 +173,47 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
         seed=scenario.seed,
     )
     lap("irs")
-    requests, request_truth, req_log = request_list(
-        scenario, persons, addresses, history, zips.table
+    return Population(
+        scenario=scenario,
+        zips_table=zips.table,
+        persons=persons,
+        addresses=addresses,
+        history=history,
+        hh_address=hh_address,
+        irs_address=irs_address,
+        renter=renter,
+        filers=filers,
+        dependents=dependents,
+        irs_log=irs_log,
+        timings=timings,
+    )
+
+
+def add_requests(population: Population, scenario: Scenario) -> World:
+    """Draw ``scenario``'s request list on a population and assemble the world.
+
+    Raises
+    ------
+    ValueError
+        If ``scenario`` differs from the population's in anything but the
+        ``requests`` table and the request-side noise.
+    """
+    scenario = scenario.scaled()
+    base = population.scenario
+    comparable = dataclasses.replace(
+        scenario,
+        requests=base.requests,
+        noise=dataclasses.replace(scenario.noise, requests=base.noise.requests),
+        run=base.run,
+        calibration=base.calibration,
+    )
+    if comparable != base:
+        raise ValueError("add_requests: the scenario changes more than the request list")
+    timings = dict(population.timings)
+    lap = _Laps(timings)
+    persons, filers = population.persons, population.filers
+    requests, request_truth, req_log, absent = request_list(
+        scenario, persons, population.addresses, population.history, population.zips_table
     )
     lap("requests")
 
@@ -154,23 +231,26 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
             "record_id": filers["record_id"].to_numpy(),
             "person_id": filers["person_id"].to_numpy(),
             "household_id": filers["household_id"].to_numpy(),
-            "address_id": irs_address[filers["household_id"].to_numpy()],
+            "address_id": population.irs_address[filers["household_id"].to_numpy()],
         }
     )
-    households = household_summary(persons, hh_address)
-    households.insert(2, "renter", renter)
+    households = household_summary(persons, population.hh_address)
+    households.insert(2, "renter", population.renter)
+    if len(absent):
+        # after the household summary: people who left are not counted as members
+        persons = pd.concat([persons, absent], ignore_index=True)
     tables = {
         "persons": persons[list(PERSON_COLUMNS)],
         "households": households,
-        "addresses": addresses[list(ADDRESS_COLUMNS_OUT)],
-        "address_history": history,
+        "addresses": population.addresses[list(ADDRESS_COLUMNS_OUT)],
+        "address_history": population.history,
         "irs_filers": filers,
-        "irs_dependents": dependents,
+        "irs_dependents": population.dependents,
         "requests": requests,
         "request_truth": request_truth,
         "truth": truth,
         "irs_truth": irs_truth,
     }
-    noise_log = pd.concat([irs_log, req_log], ignore_index=True)
+    noise_log = pd.concat([population.irs_log, req_log], ignore_index=True)
     lap("assembly")
     return World(scenario, tables, noise_log, timings)

@@ -439,6 +439,41 @@ REJECTIONS = [
         "not a date",
         id="iso-week-date",
     ),
+    pytest.param("scale = 0\n", "scale", "greater than 0", id="scale-zero"),
+    pytest.param("scale = -0.5\n", "scale", "negative", id="scale-negative"),
+    pytest.param('scale = "big"\n', "scale", "expected a number", id="scale-text"),
+    pytest.param("[requests]\ncount = 1.5\n", "requests.count", "whole number", id="count-float"),
+    pytest.param("[requests]\ncount = -3\n", "requests.count", "negative", id="count-negative"),
+    pytest.param(
+        "[calibration]\ngrid = { tin_share = [0.1] }\n",
+        "calibration.grid.tin_share",
+        "unknown key",
+        id="grid-solved-key",
+    ),
+    pytest.param(
+        "[calibration]\ngrid = { never_filed_share = [] }\n",
+        "calibration.grid.never_filed_share",
+        "non-empty list",
+        id="grid-empty-list",
+    ),
+    pytest.param(
+        "[calibration]\ngrid = { never_filed_share = [0.9, 1.2] }\n",
+        "calibration.grid.never_filed_share[1]",
+        "outside [0, 1]",
+        id="grid-bad-probability",
+    ),
+    pytest.param(
+        "[calibration]\ngrid = { never_filed_share = [0.9, 0.9] }\n",
+        "calibration.grid.never_filed_share",
+        "lists a value twice",
+        id="grid-repeated-value",
+    ),
+    pytest.param(
+        "[calibration]\ngrid = [0.9]\n",
+        "calibration.grid",
+        "expected a table of lists",
+        id="grid-not-a-table",
+    ),
 ]
 
 
