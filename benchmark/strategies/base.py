@@ -228,12 +228,18 @@ def load_link_data(folder: str | Path) -> LinkData:
     )
 
 
+# a larger training world adds little to what a model learns and much to its memory
+TRAINING_MAX_PERSONS = 300_000
+
+
 def training_data(folder: str | Path) -> LinkData:
     """A labelled training world: same scenario as ``folder``, separately seeded.
 
     The seed is derived from the evaluated world's seed by hashing, so training
-    and evaluation never share a world.  The world is generated once per
-    process and scenario; each call gets its own copies of the tables.
+    and evaluation never share a world.  Worlds above
+    :data:`TRAINING_MAX_PERSONS` people are scaled down to it for training (same
+    density and composition).  The world is generated once per process and
+    scenario; each call gets its own copies of the tables.
     """
     from data_gen.rng import stable_hash
 
@@ -258,7 +264,9 @@ def training_data(folder: str | Path) -> LinkData:
 def _training_world(config_json: str, seed: int, source: str) -> LinkData:
     from data_gen import generate_world, scenario_from_dict
 
-    scenario = scenario_from_dict(json.loads(config_json), source)
+    scenario = scenario_from_dict(json.loads(config_json), source).scaled()
+    if scenario.world.persons > TRAINING_MAX_PERSONS:
+        scenario = scenario.with_overrides(scale=TRAINING_MAX_PERSONS / scenario.world.persons)
     log.info("generating the training world (seed %d) for supervised strategies", seed)
     world = generate_world(scenario, seed=seed)
     req = world.tables["requests"]

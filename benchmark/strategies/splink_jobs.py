@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,21 @@ def to_pairs(df: pd.DataFrame, score: pd.Series | float) -> pd.DataFrame:
     return out.sort_values(["request_id", "record_id"], ignore_index=True)
 
 
+PAIR_COLUMNS = ("source_dataset_l", "unique_id_l", "unique_id_r", "match_key")
+
+
+def select_columns(frame: Any, keep: Callable[[str], bool]) -> pd.DataFrame:
+    """The columns of a Splink result that ``keep`` accepts, as pandas.
+
+    The whole output of a large predict (both records' columns, weights and
+    term frequencies for every candidate pair) would not fit in memory; only
+    the chosen columns leave the backend.
+    """
+    names = frame.query_sql("SELECT * FROM {this} LIMIT 0").as_pandas_dataframe().columns
+    chosen = [c for c in names if keep(c)]
+    return frame.query_sql(f"SELECT {', '.join(chosen)} FROM {{this}}").as_pandas_dataframe()
+
+
 def deterministic_pairs(
     backend: Backend, req: pd.DataFrame, rec: pd.DataFrame, rules: list, columns: list[str]
 ) -> pd.DataFrame:
@@ -69,5 +85,5 @@ def deterministic_pairs(
         retain_matching_columns=False,
     )
     linker = Linker([sdf_req, sdf_rec], settings, log_level=logging.ERROR)
-    out = linker.inference.deterministic_link().as_pandas_dataframe()
+    out = select_columns(linker.inference.deterministic_link(), lambda c: c in PAIR_COLUMNS)
     return to_pairs(out, 1.0)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from benchmark.strategies.base import Backend, LinkData, Strategy
 from benchmark.strategies.features import FEATURE_COLUMNS, prepare
-from benchmark.strategies.splink_jobs import register, to_pairs
+from benchmark.strategies.splink_jobs import PAIR_COLUMNS, register, select_columns, to_pairs
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,10 @@ class SplinkEM(Strategy):
         return self._predict(linker)
 
     def _predict(self, linker: Any) -> pd.DataFrame:
-        pred = linker.inference.predict(warning_mode="never").as_pandas_dataframe()
+        pred = select_columns(
+            linker.inference.predict(warning_mode="never"),
+            lambda c: c in PAIR_COLUMNS or c == "match_weight",
+        )
         self.artifacts["model.json"] = linker.misc.save_model_to_json()
         self.artifacts["blocking_rules.json"] = _blocking_counts(linker)
         return to_pairs(pred, pred["match_weight"])
@@ -178,7 +181,10 @@ class SplinkSupervised(SplinkEM):
 def comparison_features(data: LinkData, backend: Backend) -> tuple[pd.DataFrame, list[str]]:
     """Candidate pairs from the shared blocking rules with their comparison levels (gamma_*)."""
     linker = _linker(backend, data, settings(keep_levels=True))
-    pred = linker.inference.predict(warning_mode="never").as_pandas_dataframe()
+    pred = select_columns(
+        linker.inference.predict(warning_mode="never"),
+        lambda c: c in PAIR_COLUMNS or c.startswith("gamma_"),
+    )
     gammas = sorted(c for c in pred.columns if c.startswith("gamma_"))
     feats = pred[gammas].astype("int64").reset_index(drop=True)
     left = pred["source_dataset_l"].to_numpy() == "requests"
