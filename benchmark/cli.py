@@ -24,6 +24,12 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="dataset folder to write")
     p.add_argument("--force", action="store_true", help="replace an existing dataset folder")
     p.add_argument(
+        "--scale",
+        type=float,
+        help="size factor replacing the scenario's `scale` (multiplies people, ZIP codes and "
+        "requests.count)",
+    )
+    p.add_argument(
         "--list-noise",
         action="store_true",
         help="list the noise types with their default rates and exit",
@@ -94,6 +100,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed {args.seed}: must be a non-negative integer")
     scenario = load_scenario(args.config)
+    if args.scale is not None:
+        if not 0 < args.scale <= 100:
+            raise InputError(f"--scale {args.scale}: must be greater than 0 and at most 100")
+        scenario = scenario.with_overrides(scale=args.scale)
     check_output_folder(args.out, force=args.force)
     started = time.perf_counter()
     world = generate_world(scenario, seed=args.seed)
@@ -110,6 +120,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         f"request list: {req['tin_share']:.1%} with a TIN ({req['borrowed_tin_share']:.1%} of them borrowed), "
         f"{req['never_filed_share']:.1%} never filed, {req['address_outdated_share']:.1%} outdated and "
         f"{req['address_junk_share']:.1%} junk addresses"
+        + (
+            f"; {req['absent_share']:.1%} are people who left the area"
+            if req.get("absent_share")
+            else ""
+        )
     )
     print(f"dataset: {args.out} (manifest.json lists every table with its content hash)")
     return 0
@@ -304,6 +319,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="runs are written to OUT_ROOT/<scenario name> (default results/runs)",
     )
     p.add_argument("--force", action="store_true", help="redo every stage, even unchanged ones")
+    p.add_argument(
+        "--scale",
+        type=float,
+        help="size factor replacing the scenario's `scale` (e.g. 0.01 for a quick look at "
+        "configs/irs_ice_2025.toml, where 1.0 is the whole 1.28-million-request file)",
+    )
     _add_backend_options(p)
     p.set_defaults(func=_cmd_run)
 
@@ -312,9 +333,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from benchmark.run import check_config, run
     from benchmark.summary import format_summary, main_figures
 
-    check_config(args.config)
+    check_config(args.config, scale=args.scale)
     started = time.perf_counter()
-    result = run(args.config, out_root=args.out_root, force=args.force, backend=_backend(args))
+    result = run(
+        args.config,
+        out_root=args.out_root,
+        force=args.force,
+        backend=_backend(args),
+        scale=args.scale,
+    )
     reused = [s["stage"] for s in result.stages if s["reused"]]
     replicates = result.scenario.run.replicates
     print(

@@ -8,6 +8,7 @@ address now (the household an enforcement visit to that address would meet).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,18 +72,23 @@ def load_ground_truth(folder: str | Path) -> GroundTruth:
         If the folder lacks a table or a column the evaluation needs.
     """
     manifest = read_manifest(folder)
-    tables = {
-        name: read_table(folder, name)
-        for name in (
-            "requests",
-            "request_truth",
-            "truth",
-            "persons",
-            "households",
-            "addresses",
-            "irs_truth",
-        )
-    }
+    tables = {name: read_table(folder, name) for name in _NEEDED}
+    return ground_truth_from_tables(tables, manifest, str(folder))
+
+
+def ground_truth_from_tables(
+    tables: Mapping[str, pd.DataFrame], manifest: dict, folder: str = "<world>"
+) -> GroundTruth:
+    """Build the ground truth from a world's tables (``World.tables`` or read from a folder).
+
+    Raises
+    ------
+    InputError
+        If a table or a column the evaluation needs is missing.
+    """
+    missing = [name for name in _NEEDED if name not in tables]
+    if missing:
+        raise InputError(f"{folder}: missing table(s) {', '.join(missing)}")
     _require(folder, tables)
     persons = tables["persons"]
     households = tables["households"]
@@ -197,7 +203,7 @@ _NEEDED = {
 }
 
 
-def _require(folder: str | Path, tables: dict[str, pd.DataFrame]) -> None:
+def _require(folder: str | Path, tables: Mapping[str, pd.DataFrame]) -> None:
     for name, columns in _NEEDED.items():
         missing = [c for c in columns if c not in tables[name].columns]
         if missing:

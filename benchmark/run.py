@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from data_gen import Scenario, generate_world, load_scenario, write_dataset
-from data_gen.config import RunConfig
+from data_gen.config import CalibrationConfig, RunConfig
 from data_gen.dataset import package_versions
 from data_gen.errors import InputError
 
@@ -47,6 +47,15 @@ STAGE_CODE = {
         "benchmark/disparities.py",
         "benchmark/replicates.py",
         "benchmark/run.py",
+    ],
+    "calibration": [
+        "data_gen",
+        "benchmark/calibration.py",
+        "benchmark/strategies",
+        "benchmark/normalize.py",
+        "benchmark/ground_truth.py",
+        "benchmark/metrics.py",
+        "benchmark/harm.py",
     ],
     "figures": ["benchmark/figures.py"],
     "report": ["benchmark/report.py", "benchmark/summary.py"],
@@ -172,6 +181,7 @@ def run(
     out_root: str | Path = Path("results") / "runs",
     force: bool = False,
     backend=None,
+    scale: float | None = None,
 ) -> RunResult:
     """Run the main job for one scenario file; see the module docstring.
 
@@ -186,18 +196,21 @@ def run(
         Redo every stage even when its inputs are unchanged.
     backend : Backend, optional
         Where Splink runs (default: embedded DuckDB).
+    scale : float, optional
+        Replaces the scenario's ``scale`` (size of the world and request list).
 
     Returns
     -------
     RunResult
     """
+    from benchmark.calibration import compositions, write_calibration
     from benchmark.evaluate import evaluate
     from benchmark.figures import draw_figures
     from benchmark.link import run_link
     from benchmark.report import write_report
     from benchmark.strategies import Backend
 
-    scenario = load_scenario(config)
+    scenario = check_config(config, scale=scale)
     names = resolve_strategies(scenario, config)
     backend = backend or Backend()
     folder = Path(out_root) / scenario.name
@@ -205,11 +218,12 @@ def run(
     # the manifest describes a finished run: it goes first and comes back at the end
     (folder / "run_manifest.json").unlink(missing_ok=True)
     result = RunResult(folder=folder, scenario=scenario)
-    total = 3 + len(names) + 1
+    calibrating = bool(scenario.calibration.grid)
+    total = 3 + len(names) + 1 + calibrating
 
-    # 1. the world, from every setting except [run] (which does not change it)
+    # 1. the world, from every setting except [run] and [calibration] (which do not change it)
     data = folder / "data"
-    world_scenario = dataclasses.replace(scenario, run=RunConfig())
+    world_scenario = dataclasses.replace(scenario, run=RunConfig(), calibration=CalibrationConfig())
     data_key = stage_key("data", world=world_scenario.config_hash())
     _stage(
         result,
@@ -264,7 +278,34 @@ def run(
         ),
     )
 
-    # 4. figures, drawn from the stored tables only
+    # 4. the 2025 record: published aggregates reproduced, and the compositions that fit
+    calibration_key = None
+    if calibrating:
+        step += 1
+        calibration_key = stage_key(
+            "calibration",
+            data=data_key,
+            link=link_keys["irs_2025"],
+            calibration=dataclasses.asdict(scenario.calibration),
+            scenario=world_scenario.config_hash(),
+        )
+        _stage(
+            result,
+            f"[{step}/{total}] calibrating against the 2025 record "
+            f"({len(compositions(scenario.calibration.grid))} compositions)",
+            folder / "calibration",
+            calibration_key,
+            force,
+            lambda: write_calibration(
+                dataclasses.replace(scenario, run=RunConfig()),
+                data,
+                folder / "links" / "irs_2025",
+                folder / "calibration",
+                backend=backend,
+            ),
+        )
+
+    # 5. figures, drawn from the stored tables only
     figures = folder / "figures"
     fig_key = stage_key("figures", evaluation=eval_key)
     _stage(
@@ -276,10 +317,15 @@ def run(
         lambda: draw_figures(evaluation, figures, force=True),
     )
 
-    # 5. the report
+    # 6. the report
     report = folder / "report"
     report_key = stage_key(
-        "report", figures=fig_key, data=data_key, config=scenario.config_hash(), path=str(config)
+        "report",
+        figures=fig_key,
+        data=data_key,
+        calibration=calibration_key,
+        config=scenario.config_hash(),
+        path=str(config),
     )
     _stage(
         result,
@@ -344,8 +390,26 @@ def _git_revision() -> str | None:
     return out.stdout.strip() or None
 
 
-def check_config(config: str | Path) -> Scenario:
-    """Load and check a scenario for a run (config errors and unknown strategies)."""
+def check_config(config: str | Path, scale: float | None = None) -> Scenario:
+    """Load and check a scenario for a run (config errors, unknown strategies, a bad scale).
+
+    Raises
+    ------
+    ConfigError
+        If ``scale`` is not positive, or the scenario asks for a calibration
+        without the ``irs_2025`` strategy it calibrates.
+    """
+    from data_gen.errors import ConfigError
+
     scenario = load_scenario(config)
-    resolve_strategies(scenario, config)
+    if scale is not None:
+        if not scale > 0 or scale > 100:
+            raise ConfigError(f"--scale {scale}: must be greater than 0 and at most 100")
+        scenario = scenario.with_overrides(scale=scale)
+    names = resolve_strategies(scenario, config)
+    if scenario.calibration.grid and "irs_2025" not in names:
+        raise ConfigError(
+            f"{config}: calibration.grid is set but run.strategies leaves out irs_2025, "
+            "the procedure it calibrates"
+        )
     return scenario

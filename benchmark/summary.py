@@ -77,3 +77,45 @@ def format_summary(figures: pd.DataFrame) -> list[str]:
         )
 
     return [line(header), *(line(r) + n for r, n in zip(rows, notes, strict=True))]
+
+
+# per-100k figures of a run that are scaled up to the whole file
+FILE_METRICS = (
+    "wrong_person_per_100k",
+    "households_per_100k",
+    "unrelated_households_per_100k",
+    "us_citizens_per_100k",
+    "us_citizen_children_per_100k",
+    "unrelated_us_citizen_children_per_100k",
+)
+
+
+def file_estimates(figures: pd.DataFrame) -> pd.DataFrame:
+    """A run's main figures per 100,000 requests, scaled to the whole 1.28-million file.
+
+    Parameters
+    ----------
+    figures : DataFrame
+        :func:`benchmark.summary.main_figures` of the run.
+
+    Returns
+    -------
+    DataFrame
+        strategy, operating_point, measure (the metric without ``_per_100k``),
+        estimate, ci_low, ci_high: numbers of events for the whole file.
+    """
+    from benchmark.calibration import FILE_REQUESTS
+
+    rows = figures[figures["metric"].isin(FILE_METRICS)]
+    factor = FILE_REQUESTS / 100_000
+    out = pd.DataFrame(
+        {
+            "strategy": rows["strategy"].to_numpy(),
+            "operating_point": rows["operating_point"].to_numpy(),
+            "measure": rows["metric"].str.removesuffix("_per_100k").to_numpy(),
+            "estimate": rows["mean"].to_numpy() * factor,
+            "ci_low": rows["ci_low"].to_numpy() * factor,
+            "ci_high": rows["ci_high"].to_numpy() * factor,
+        }
+    )
+    return out.reset_index(drop=True)

@@ -213,3 +213,87 @@ def test_report_numbers_are_the_stored_figures(first_run):
         row = next(line for line in report.splitlines() if line.startswith(f"| {strategy} |"))
         assert f"{recall['mean']:.1%} ({recall['ci_low']:.1%} to {recall['ci_high']:.1%})" in row
         assert f"{wrong['mean']:,.0f} ({wrong['ci_low']:,.0f} to {wrong['ci_high']:,.0f})" in row
+
+
+def _config_2025(tmp_path: Path, strategies: list[str], grid: str) -> Path:
+    text = (ROOT / "configs" / "irs_ice_2025.toml").read_text()
+    text = text.split("[run]")[0] + (
+        f"[run]\nreplicates = 1\nstrategies = {json.dumps(strategies)}\n\n"
+        f"[calibration]\nscale = 0.5\ngrid = {grid}\n"
+    )
+    path = tmp_path / "file2025.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_2025_file_run_reproduces_the_record_and_reports_it(tmp_path, capsys):
+    config = _config_2025(
+        tmp_path,
+        ["irs_2025", "exact_name_address"],
+        "{ never_filed_share = [0.93, 0.95] }",
+    )
+    argv = [
+        "run",
+        "--config",
+        str(config),
+        "--out-root",
+        str(tmp_path / "runs"),
+        "--scale",
+        "0.005",
+    ]
+    assert main(argv) == 0
+    folder = tmp_path / "runs" / "irs_ice_2025"
+    manifest = json.loads((folder / "run_manifest.json").read_text())
+    assert [s["stage"] for s in manifest["stages"]] == [
+        "data",
+        "irs_2025",
+        "exact_name_address",
+        "evaluation",
+        "calibration",
+        "figures",
+        "report",
+    ]
+    assert manifest["resolved_scenario"]["scale"] == 0.005
+    assert len(pd.read_parquet(folder / "data" / "requests.parquet")) == 6400
+    published = pd.read_csv(folder / "calibration" / "published.csv")
+    assert list(published["aggregate"]) == ["match_rate", "tin_path_share", "junk_share"]
+    compositions = pd.read_csv(folder / "calibration" / "compositions.csv")
+    assert list(compositions["never_filed_share"]) == [0.93, 0.95]
+    report = (folder / "report" / "report.md").read_text()
+    assert "## The 2025 request file" in report
+    for _, row in published.iterrows():
+        assert f"| {row['label']} | {row['published']:.1%} | {row['reproduced']:.1%} |" in report
+    # the file estimates are the run's per-100k figures times 12.8
+    harm = pd.read_parquet(folder / "evaluation" / "harm_summary.parquet")
+    irs = harm[(harm["strategy"] == "irs_2025") & (harm["assignment"] == "none") & harm["main"]]
+    per_file = irs["wrong_person_per_100k"].iloc[0] * 12.8
+    assert f"| irs_2025 | {per_file:,.0f} (" in report
+
+    capsys.readouterr()
+    assert main(argv) == 0
+    again = json.loads((folder / "run_manifest.json").read_text())
+    assert all(s["reused"] for s in again["stages"])
+    assert "reused unchanged" in capsys.readouterr().out
+
+
+def test_a_calibration_without_irs_2025_is_refused(tmp_path, capsys):
+    config = _config_2025(tmp_path, ["exact_name_address"], "{ never_filed_share = [0.93] }")
+    assert main(["run", "--config", str(config), "--out-root", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "leaves out irs_2025" in err[0]
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("scale", ["0", "-1", "abc"])
+def test_a_bad_scale_is_refused_before_writing(tmp_path, capsys, scale):
+    config = _config(tmp_path)
+    code = None
+    try:
+        code = main(
+            ["run", "--config", str(config), "--out-root", str(tmp_path / "r"), "--scale", scale]
+        )
+    except SystemExit as exc:  # argparse refuses a non-number itself
+        code = exc.code
+    assert code == 2
+    assert "scale" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
