@@ -1,8 +1,10 @@
 """``itin-bench paper``: regenerate the figures and tables a paper would cite.
 
-The full version runs the default scenario (reusing cached stages) and a
-request-noise sensitivity sweep and writes ``results/paper/``.  The reduced
-version does the same on a small scenario and writes ``results/paper_reduced/``;
+The full version runs the default scenario (reusing cached stages), a
+request-noise sensitivity sweep and the 2025 request file
+(``configs/irs_ice_2025.toml`` at its own scale, with its calibration), and
+writes ``results/paper/``.  The reduced version does the same on small
+scenarios (the 2025 file at scale 0.003) and writes ``results/paper_reduced/``;
 both folders are committed, and a test regenerates the reduced one and checks
 its tables against the committed copy.
 """
@@ -59,6 +61,8 @@ class PaperSpec:
     out: str
     sensitivity_strategies: tuple[str, ...]
     multipliers: tuple[float, ...]
+    file_2025: str = "configs/irs_ice_2025.toml"
+    file_2025_scale: float | None = None  # None: the scenario's own scale
 
 
 FULL = PaperSpec(
@@ -78,8 +82,19 @@ REDUCED = PaperSpec(
     out="results/paper_reduced",
     sensitivity_strategies=("irs_2025", "fuzzy_rules", "splink"),
     multipliers=(0.5, 1.0, 2.0),
+    file_2025_scale=0.003,
 )
-TABLES = ("headline", "operating_points", "disparities", "blocking", "sensitivity")
+TABLES = (
+    "headline",
+    "operating_points",
+    "disparities",
+    "blocking",
+    "sensitivity",
+    "file_2025_published",
+    "file_2025_estimates",
+    "file_2025_compositions",
+    "file_2025_range",
+)
 
 
 def paper_tables(
@@ -111,6 +126,22 @@ def paper_tables(
     }
 
 
+def file_2025_tables(run_folder: Path) -> dict[str, pd.DataFrame]:
+    """The 2025 request file's tables, from a finished run of ``configs/irs_ice_2025.toml``."""
+    from benchmark.summary import file_estimates
+
+    calibration = run_folder / "calibration"
+    return {
+        "file_2025_published": pd.read_csv(calibration / "published.csv"),
+        "file_2025_estimates": file_estimates(main_figures(run_folder / "evaluation")),
+        # timings differ run to run; the paper's tables hold results only
+        "file_2025_compositions": pd.read_csv(calibration / "compositions.csv").drop(
+            columns="seconds", errors="ignore"
+        ),
+        "file_2025_range": pd.read_csv(calibration / "range.csv"),
+    }
+
+
 def paper(
     *,
     reduced: bool = False,
@@ -132,12 +163,16 @@ def paper(
     spec = REDUCED if reduced else FULL
     out = Path(out) if out is not None else PACKAGE_ROOT / spec.out
     _check_paper_folder(out)
-    config = PACKAGE_ROOT / spec.config
-    if config.resolve().is_relative_to(Path.cwd().resolve()):
-        # as a user would type it from the repository root (it is printed in the report)
-        config = config.resolve().relative_to(Path.cwd().resolve())
+    config = _as_typed(PACKAGE_ROOT / spec.config)
     result = run(config, out_root=runs_root, backend=backend)
     tables = paper_tables(result.folder, spec, result.scenario, backend=backend)
+    file_run = run(
+        _as_typed(PACKAGE_ROOT / spec.file_2025),
+        out_root=runs_root,
+        backend=backend,
+        scale=spec.file_2025_scale,
+    )
+    tables.update(file_2025_tables(file_run.folder))
     with atomic_folder(out, force=True) as tmp:
         for name, table in tables.items():
             table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
@@ -151,6 +186,13 @@ def paper(
 
 
 MARKER = "# Paper figures and tables"
+
+
+def _as_typed(config: Path) -> Path:
+    """The config path as a user would type it from the repository root (the report prints it)."""
+    if config.resolve().is_relative_to(Path.cwd().resolve()):
+        return config.resolve().relative_to(Path.cwd().resolve())
+    return config
 
 
 def _check_paper_folder(out: Path) -> None:
@@ -175,9 +217,11 @@ def _readme(spec: PaperSpec, reduced: bool) -> str:
         MARKER + (" (reduced version, for the regeneration test)" if reduced else ""),
         "",
         f"Everything in this folder is written by `{command}`, which runs",
-        f"`itin-bench run --config {spec.config}` (reusing its cached stages) and a request-noise",
+        f"`itin-bench run --config {spec.config}` (reusing its cached stages), a request-noise",
         f"sensitivity sweep (request noise x {multipliers}; strategies "
-        f"{', '.join(spec.sensitivity_strategies)}). Do not edit by hand.",
+        f"{', '.join(spec.sensitivity_strategies)}) and `itin-bench run --config {spec.file_2025}`"
+        + (f" --scale {spec.file_2025_scale:g}" if spec.file_2025_scale else "")
+        + " (the 2025 request file). Do not edit by hand.",
         "",
         "| file | what it shows | made from |",
         "|---|---|---|",
@@ -186,6 +230,10 @@ def _readme(spec: PaperSpec, reduced: bool) -> str:
         "| `disparities.csv` | wrong-person rate by surname decile, origin, building size, state (first world) | `evaluation/disparities` |",
         "| `blocking.csv` | candidate pairs and pair completeness per strategy (first world) | `evaluation/blocking` |",
         "| `sensitivity.csv` | main-operating-point figures per request-noise level (one world each) | the sensitivity sweep |",
+        "| `file_2025_published.csv` | the three published aggregates of the 2025 match beside the simulated file's | the 2025 run's `calibration/published.csv` |",
+        "| `file_2025_estimates.csv` | each strategy's wrong-person disclosures and the people behind them, scaled to the 1.28-million file, with 95% intervals | the 2025 run's `evaluation/intervals` |",
+        "| `file_2025_compositions.csv` | every request-list composition tried: solved TIN share, the three aggregates, whether it reproduces the record, irs_2025's harm for the whole file | the 2025 run's `calibration/compositions.csv` |",
+        "| `file_2025_range.csv` | irs_2025's whole-file estimates, low/median/high over the compositions that reproduce the record | the 2025 run's `calibration/range.csv` |",
     ]
     for name, caption in FIGURES.items():
         lines.append(f"| `{name}.png`, `.svg` | {caption} | the run's `figures/` |")
