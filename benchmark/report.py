@@ -295,6 +295,7 @@ def _file_2025_blocks(folder: Path, figures: pd.DataFrame) -> list[Block]:
                 "whole file range as follows (the wrong-person range includes each "
                 "simulation's 95% interval):",
             ),
+            *_leading_parameter(comps),
             Block(
                 "table",
                 header=["estimate for the 1.28 million file", "low", "median", "high"],
@@ -328,6 +329,40 @@ def _file_2025_blocks(folder: Path, figures: pd.DataFrame) -> list[Block]:
             ),
         ]
     return blocks
+
+
+WOULD_TELL = {
+    "never_filed_share": "the number of requested people who had filed a return",
+    "borrowed_tin_share": "the number of disclosures whose SSN or ITIN belonged to somebody else",
+    "own_tin_filer_share": "the number of requests carrying their own number who had filed",
+    "borrowed_from_household_share": "knowing whose numbers the borrowed ones were",
+    "current_address_share": "knowing how current the list's addresses were",
+}
+
+
+def _leading_parameter(comps: pd.DataFrame) -> list[Block]:
+    """One sentence on the open parameter that moves the wrong-person estimate most."""
+    from data_gen.config import CALIBRATION_KEYS
+
+    fit = comps[comps["reproduces"].astype(bool)]
+    spreads = {}
+    for key in (k for k in CALIBRATION_KEYS if k in fit.columns):
+        means = fit.groupby(key)["wrong_person_file"].mean()
+        if len(means) > 1:
+            spreads[key] = means
+    if not spreads:
+        return []
+    key = max(spreads, key=lambda k: spreads[k].max() - spreads[k].min())
+    means = spreads[key]
+    steps = ", ".join(f"{means[v]:,.0f} at {v:g}" for v in means.index)
+    return [
+        Block(
+            "p",
+            f"The estimate moves most with {key.replace('_', ' ')}: averaged over the other "
+            f"settings, the 2025 procedure's wrong-person disclosures for the whole file are "
+            f"{steps}. The published totals cannot tell these apart; {WOULD_TELL[key]} would.",
+        )
+    ]
 
 
 def _file_rows(figures: pd.DataFrame) -> list[list[str]]:

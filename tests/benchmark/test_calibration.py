@@ -175,3 +175,22 @@ def test_range_covers_only_compositions_that_reproduce():
     assert (got["compositions"] == 2).all()
     none = plausible_range(table.assign(reproduces=False))
     assert (none["compositions"] == 0).all() and none["low"].isna().all()
+
+
+def test_the_report_names_the_parameter_that_moves_the_estimate_most():
+    from benchmark.report import _leading_parameter
+
+    comps = pd.DataFrame(
+        {
+            "never_filed_share": [0.9, 0.9, 0.95, 0.95, 0.95],
+            "borrowed_tin_share": [0.05, 0.3, 0.05, 0.3, 0.3],
+            "reproduces": [True, True, True, True, False],
+            "wrong_person_file": [100.0, 900.0, 140.0, 1000.0, 99999.0],
+        }
+    )
+    (block,) = _leading_parameter(comps)
+    assert "moves most with borrowed tin share" in block.text
+    # means over the reproducing compositions only
+    assert "120 at 0.05, 950 at 0.3" in block.text
+    assert "belonged to somebody else" in block.text
+    assert _leading_parameter(comps.assign(reproduces=False)) == []
