@@ -168,7 +168,7 @@ def write_calibration(
         pairs, read_table(data, "requests"), read_table(data, "request_truth")
     )
     table = calibrate(scenario, backend=backend)
-    with atomic_folder(out, force=True) as tmp:
+    with atomic_folder(Path(out), force=True) as tmp:
         compare_with_published(measured, scenario.calibration.tolerance).to_csv(
             tmp / "published.csv", index=False
         )

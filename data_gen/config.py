@@ -619,6 +619,23 @@ def _check_distribution(value: Any, key: str, source: str, choices: tuple) -> di
     return {c: out.get(c, 0.0) for c in choices}
 
 
+def _check_grid(value: Any, key: str, source: str, keys: tuple) -> dict[str, list[float]]:
+    if not isinstance(value, Mapping):
+        raise _fail(source, key, "expected a table of lists")
+    out: dict[str, list[float]] = {}
+    for name, values in value.items():
+        if name not in keys:
+            raise _fail(source, f"{key}.{name}", f"unknown key (expected one of {', '.join(keys)})")
+        if not isinstance(values, list) or not values:
+            raise _fail(source, f"{key}.{name}", "expected a non-empty list of values")
+        out[name] = [
+            _check_probability(v, f"{key}.{name}[{i}]", source) for i, v in enumerate(values)
+        ]
+        if len(set(out[name])) != len(out[name]):
+            raise _fail(source, f"{key}.{name}", "lists a value twice")
+    return out
+
+
 def _check_maximum(f: dataclasses.Field, value: float, key: str, source: str) -> None:
     maximum = f.metadata.get("maximum")
     if maximum is not None and value > maximum:
@@ -683,24 +700,7 @@ def _check_value(f: dataclasses.Field, value: Any, key: str, source: str, defaul
             raise _fail(source, key, "names a strategy twice")
         return list(value)
     if check == "grid":
-        if not isinstance(value, Mapping):
-            raise _fail(source, key, "expected a table of lists")
-        out = {}
-        for name, values in value.items():
-            if name not in f.metadata["keys"]:
-                raise _fail(
-                    source,
-                    f"{key}.{name}",
-                    f"unknown key (expected one of {', '.join(f.metadata['keys'])})",
-                )
-            if not isinstance(values, list) or not values:
-                raise _fail(source, f"{key}.{name}", "expected a non-empty list of values")
-            out[name] = [
-                _check_probability(v, f"{key}.{name}[{i}]", source) for i, v in enumerate(values)
-            ]
-            if len(set(out[name])) != len(out[name]):
-                raise _fail(source, f"{key}.{name}", "lists a value twice")
-        return out
+        return _check_grid(value, key, source, f.metadata["keys"])
     if check == "distribution":
         return _check_distribution(value, key, source, f.metadata["choices"])
     if check == "distributions":

@@ -216,8 +216,8 @@ def _absent_people(scenario: Scenario, persons: pd.DataFrame, n: int) -> pd.Data
     abroad or living elsewhere, whose last address known to the enforcement
     agency is their family's.  Each is a sibling of a household head with a
     non-citizen adult (the head's surnames), with a given name and a birth date
-    drawn from two different adults of the same origin, so no resident's name
-    and birth date are copied together.  They never filed, hold no number the
+    taken from two adults of the same origin drawn independently, so a
+    resident's name and birth date are seldom copied together.  They never filed, hold no number the
     IRS knows, and are not counted among the household's members.
     """
     columns = list(persons.columns)
