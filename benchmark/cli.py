@@ -72,6 +72,36 @@ def _add_perf(sub: argparse._SubParsersAction) -> None:
     )
     lk.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
     lk.set_defaults(func=_cmd_perf_link)
+    sc = psub.add_parser(
+        "scaling",
+        help="time and peak memory of every stage at several sizes, with growth exponents",
+    )
+    sc.add_argument(
+        "--config",
+        type=Path,
+        default=Path("configs") / "irs_ice_2025.toml",
+        help="scenario whose `scale` is varied (default configs/irs_ice_2025.toml, where 1.0 "
+        "is the national 1.28-million-request file)",
+    )
+    sc.add_argument(
+        "--scales",
+        type=_float_list,
+        default=[0.01, 0.03, 0.1],
+        help="comma-separated sizes (default 0.01,0.03,0.1)",
+    )
+    sc.add_argument(
+        "--strategy",
+        action="append",
+        default=None,
+        help="strategy to time (repeatable; default irs_2025, exact_name_address, splink)",
+    )
+    sc.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results") / "perf" / "scaling",
+        help="new folder for the table, exponents and figure (default results/perf/scaling)",
+    )
+    sc.set_defaults(func=_cmd_perf_scaling)
     ev = psub.add_parser(
         "evaluate", help="time the threshold sweep and the full evaluation on N scored pairs"
     )
@@ -127,6 +157,34 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         )
     )
     print(f"dataset: {args.out} (manifest.json lists every table with its content hash)")
+    return 0
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of numbers"
+        ) from None
+
+
+def _cmd_perf_scaling(args: argparse.Namespace) -> int:
+    from benchmark.perf import machine
+    from benchmark.scaling import perf_scaling
+    from benchmark.strategies import get_strategy
+
+    strategies = args.strategy or ["irs_2025", "exact_name_address", "splink"]
+    for name in strategies:
+        get_strategy(name)
+    lines = perf_scaling(
+        config=args.config,
+        scales=args.scales,
+        strategies=strategies,
+        out=args.out,
+        machine=machine(),
+    )
+    print("\n".join(lines))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_perf_generate_prints_throughput_and_memory(tmp_path):
@@ -91,3 +92,72 @@ def test_perf_evaluate_prints_the_sweep_time(tmp_path):
         timeout=120,
     )
     assert bad.returncode == 2 and "--pairs 0" in bad.stderr
+
+
+def test_perf_scaling_writes_table_exponents_and_figure(tmp_path):
+    import pandas as pd
+
+    config = str(
+        __import__("pathlib").Path(__file__).resolve().parents[2] / "configs" / "irs_ice_2025.toml"
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmark",
+            "-q",
+            "perf",
+            "scaling",
+            "--config",
+            config,
+            "--scales",
+            "0.004,0.002",
+            "--strategy",
+            "irs_2025",
+            "--out",
+            str(tmp_path / "sc"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "growth exponents" in out.stdout and "machine:" in out.stdout
+    table = pd.read_csv(tmp_path / "sc" / "scaling.csv")
+    assert table["stage"].tolist() == ["startup"] + ["generate", "irs_2025", "evaluate"] * 2
+    assert table.loc[table["stage"] == "generate", "requests"].tolist() == [2560, 5120]
+    assert (table["seconds"] > 0).all() and (table["peak_rss_mib"] > 50).all()
+    exponents = pd.read_csv(tmp_path / "sc" / "scaling_exponents.csv")
+    assert exponents["stage"].tolist() == ["generate", "irs_2025", "evaluate"]
+    assert exponents["time_exponent"].notna().all()
+    for name in ("scaling.png", "scaling.svg", "README.md"):
+        assert (tmp_path / "sc" / name).stat().st_size > 0
+    assert "perf scaling" in (tmp_path / "sc" / "README.md").read_text()
+
+
+def test_perf_scaling_refuses_bad_sizes_and_a_full_folder_before_work(tmp_path):
+    config = str(Path(__file__).resolve().parents[2] / "configs" / "irs_ice_2025.toml")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "keep.txt").write_text("mine")
+    for args, words in (
+        (["--scales", "0.01"], "at least two"),
+        (["--scales", "0.01,0"], "greater than 0"),
+        (["--scales", "a,b"], "comma-separated"),
+        (["--config", config, "--scales", "0.01,0.02", "--out", str(busy)], "not empty"),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmark", "perf", "scaling", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert out.returncode == 2, (args, out.stderr)
+        assert words in out.stderr, (args, out.stderr)
+        # one error line (argparse also prints its usage for a malformed option)
+        errors = [line for line in out.stderr.splitlines() if "error" in line]
+        assert len(errors) == 1 and words in errors[0], out.stderr
+    assert (busy / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]
