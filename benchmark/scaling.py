@@ -157,9 +157,12 @@ def draw_scaling(table: pd.DataFrame, out: Path) -> None:
     for stage, g in table[table["stage"] != "startup"].groupby("stage", sort=False):
         for ax, column in zip(axes, ("seconds", "peak_rss_mib"), strict=True):
             ax.plot(g["requests"], g[column], marker="o", label=stage)
+    from matplotlib.ticker import NullFormatter
+
     for ax, label in zip(axes, ("wall time (s)", "peak resident memory (MiB)"), strict=True):
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on short ranges
         ax.set_xlabel("requests")
         ax.set_ylabel(label)
         ax.grid(True, which="both", alpha=0.3)
