@@ -129,11 +129,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         raise InputError("generate: --config and --out are required")
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed {args.seed}: must be a non-negative integer")
-    scenario = load_scenario(args.config)
-    if args.scale is not None:
-        if not 0 < args.scale <= 100:
-            raise InputError(f"--scale {args.scale}: must be greater than 0 and at most 100")
-        scenario = scenario.with_overrides(scale=args.scale)
+    scenario = load_scenario(args.config).at_scale(args.scale)
     check_output_folder(args.out, force=args.force)
     started = time.perf_counter()
     world = generate_world(scenario, seed=args.seed)

@@ -401,11 +401,7 @@ def check_config(config: str | Path, scale: float | None = None) -> Scenario:
     """
     from data_gen.errors import ConfigError
 
-    scenario = load_scenario(config)
-    if scale is not None:
-        if not scale > 0 or scale > 100:
-            raise ConfigError(f"--scale {scale}: must be greater than 0 and at most 100")
-        scenario = scenario.with_overrides(scale=scale)
+    scenario = load_scenario(config).at_scale(scale)
     names = resolve_strategies(scenario, config)
     if scenario.calibration.grid and "irs_2025" not in names:
         raise ConfigError(

@@ -550,6 +550,20 @@ class Scenario:
             requests=requests,
         )
 
+    def at_scale(self, scale: float | None) -> "Scenario":
+        """Return a copy with ``scale`` replaced (unchanged for None), as ``--scale`` asks.
+
+        Raises
+        ------
+        ConfigError
+            If ``scale`` is not greater than 0 and at most 100.
+        """
+        if scale is None:
+            return self
+        if not 0 < scale <= 100:
+            raise ConfigError(f"--scale {scale}: must be greater than 0 and at most 100")
+        return self.with_overrides(scale=scale)
+
     def to_dict(self) -> dict:
         """Return the resolved scenario as plain data (every setting filled in)."""
         return dataclasses.asdict(self)

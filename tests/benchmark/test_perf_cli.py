@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 
 def test_perf_generate_prints_throughput_and_memory(tmp_path):
     out = subprocess.run(
@@ -94,40 +96,46 @@ def test_perf_evaluate_prints_the_sweep_time(tmp_path):
     assert bad.returncode == 2 and "--pairs 0" in bad.stderr
 
 
+CONFIG_2025 = str(Path(__file__).resolve().parents[2] / "configs" / "irs_ice_2025.toml")
+
+
+def _itin(cwd: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ``itin-bench ARGS`` in a fresh process from ``cwd``."""
+    return subprocess.run(
+        [sys.executable, "-m", "benchmark", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
 def test_perf_scaling_writes_table_exponents_and_figure(tmp_path):
     import pandas as pd
 
-    config = str(
-        __import__("pathlib").Path(__file__).resolve().parents[2] / "configs" / "irs_ice_2025.toml"
-    )
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmark",
-            "-q",
-            "perf",
-            "scaling",
-            "--config",
-            config,
-            "--scales",
-            "0.004,0.002",
-            "--strategy",
-            "irs_2025",
-            "--out",
-            str(tmp_path / "sc"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=600,
+    out = _itin(
+        tmp_path,
+        "-q",
+        "perf",
+        "scaling",
+        "--config",
+        CONFIG_2025,
+        "--scales",
+        "0.004,0.002",
+        "--strategy",
+        "irs_2025",
+        "--out",
+        str(tmp_path / "sc"),
     )
     assert out.returncode == 0, out.stderr
     assert "growth exponents" in out.stdout and "machine:" in out.stdout
     table = pd.read_csv(tmp_path / "sc" / "scaling.csv")
     assert table["stage"].tolist() == ["startup"] + ["generate", "irs_2025", "evaluate"] * 2
     assert table.loc[table["stage"] == "generate", "requests"].tolist() == [2560, 5120]
-    assert (table["seconds"] > 0).all() and (table["peak_rss_mib"] > 50).all()
+    # every stage was measured: a positive, finite reading (no speed or memory target here;
+    # those are the command's printed output)
+    readings = table[["seconds", "peak_rss_mib"]].to_numpy(dtype=float)
+    assert (readings > 0).all() and np.isfinite(readings).all()
     exponents = pd.read_csv(tmp_path / "sc" / "scaling_exponents.csv")
     assert exponents["stage"].tolist() == ["generate", "irs_2025", "evaluate"]
     assert exponents["time_exponent"].notna().all()
@@ -137,7 +145,6 @@ def test_perf_scaling_writes_table_exponents_and_figure(tmp_path):
 
 
 def test_perf_scaling_refuses_bad_sizes_and_a_full_folder_before_work(tmp_path):
-    config = str(Path(__file__).resolve().parents[2] / "configs" / "irs_ice_2025.toml")
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "keep.txt").write_text("mine")
@@ -145,17 +152,10 @@ def test_perf_scaling_refuses_bad_sizes_and_a_full_folder_before_work(tmp_path):
         (["--scales", "0.01"], "at least two"),
         (["--scales", "0.01,0"], "greater than 0"),
         (["--scales", "a,b"], "comma-separated"),
-        (["--config", config, "--scales", "0.01,0.02", "--out", str(busy)], "not empty"),
+        (["--config", CONFIG_2025, "--scales", "0.01,0.02", "--out", str(busy)], "not empty"),
     ):
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmark", "perf", "scaling", *args],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=120,
-        )
+        out = _itin(tmp_path, "perf", "scaling", *args, timeout=120)
         assert out.returncode == 2, (args, out.stderr)
-        assert words in out.stderr, (args, out.stderr)
         # one error line (argparse also prints its usage for a malformed option)
         errors = [line for line in out.stderr.splitlines() if "error" in line]
         assert len(errors) == 1 and words in errors[0], out.stderr

@@ -133,3 +133,13 @@ def test_one_population_carries_several_request_lists():
     )
     with pytest.raises(ValueError, match="more than the request list"):
         add_requests(population, COUNTED.with_overrides(world={"persons": 5000}))
+
+
+@pytest.mark.parametrize("bad", [0, -0.5, 101])
+def test_at_scale_refuses_what_scale_cannot_be(bad):
+    with pytest.raises(
+        ConfigError, match=rf"^--scale {bad}: must be greater than 0 and at most 100$"
+    ):
+        SMOKE.at_scale(bad)
+    assert SMOKE.at_scale(None) is SMOKE
+    assert SMOKE.at_scale(0.5).scale == 0.5
