@@ -79,15 +79,16 @@ def _add_perf(sub: argparse._SubParsersAction) -> None:
     sc.add_argument(
         "--config",
         type=Path,
-        default=Path("configs") / "irs_ice_2025.toml",
-        help="scenario whose `scale` is varied (default configs/irs_ice_2025.toml, where 1.0 "
+        default=Path("configs") / "national.toml",
+        help="scenario whose `scale` is varied (default configs/national.toml, where 1.0 "
         "is the national 1.28-million-request file)",
     )
     sc.add_argument(
         "--scales",
         type=_float_list,
-        default=[0.01, 0.03, 0.1],
-        help="comma-separated sizes (default 0.01,0.03,0.1)",
+        default=[0.01, 0.03, 0.1, 0.3, 1.0],
+        help="comma-separated sizes (default 0.01,0.03,0.1,0.3,1: up to the national run, "
+        "about 50 minutes on 2 cores)",
     )
     sc.add_argument(
         "--strategy",
@@ -110,10 +111,55 @@ def _add_perf(sub: argparse._SubParsersAction) -> None:
     )
     ev.add_argument("--seed", type=int, default=0)
     ev.set_defaults(func=_cmd_perf_evaluate)
+    pe = psub.add_parser(
+        "peers",
+        help="the generator against pseudopeople and the splink strategy against recordlinkage "
+        "(needs the perf extra)",
+    )
+    pe.add_argument(
+        "--persons",
+        type=int,
+        default=1_000_000,
+        help="size of our generator's world (default 1,000,000)",
+    )
+    pe.add_argument(
+        "--repeats", type=int, default=3, help="timed runs of each generator (default 3)"
+    )
+    pe.add_argument(
+        "--pseudopeople-datasets",
+        default=None,
+        help="comma-separated pseudopeople datasets to generate (default: all seven)",
+    )
+    pe.add_argument(
+        "--config",
+        type=Path,
+        default=Path("configs") / "irs_ice_2025.toml",
+        help="scenario of the linkage world (default configs/irs_ice_2025.toml)",
+    )
+    pe.add_argument(
+        "--scale",
+        type=float,
+        default=0.1,
+        help="size factor of the linkage world (default 0.1: 128,000 requests)",
+    )
+    pe.add_argument(
+        "--recordlinkage-jobs",
+        type=int,
+        default=1,
+        help="recordlinkage Compare n_jobs (default 1, its own default)",
+    )
+    pe.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results") / "perf" / "peers",
+        help="new folder for the tables and README (default results/perf/peers)",
+    )
+    pe.set_defaults(func=_cmd_perf_peers)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from data_gen import generate_world, load_scenario, read_manifest, write_dataset
+    from data_gen import load_scenario, read_manifest
+    from data_gen.chunks import generate_dataset
     from data_gen.dataset import check_output_folder
 
     if args.list_noise:
@@ -132,16 +178,17 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.config).at_scale(args.scale)
     check_output_folder(args.out, force=args.force)
     started = time.perf_counter()
-    world = generate_world(scenario, seed=args.seed)
-    write_dataset(world, args.out, force=args.force)
-    t = world.tables
+    generate_dataset(scenario, args.out, seed=args.seed, force=args.force)
+    manifest = read_manifest(args.out)
+    rows = {name: t["rows"] for name, t in manifest["tables"].items()}
     print(
-        f"generated {scenario.name} (seed {world.scenario.seed}) in {time.perf_counter() - started:.1f} s: "
-        f"{len(t['persons']):,} persons, {len(t['households']):,} households, "
-        f"{len(t['irs_filers']):,} IRS records, {len(t['requests']):,} requests, "
-        f"{len(t['truth']):,} true pairs, {len(world.noise_log):,} noised cells"
+        f"generated {scenario.name} (seed {manifest['seed']}) in {time.perf_counter() - started:.1f} s: "
+        f"{rows['persons']:,} persons, {rows['households']:,} households, "
+        f"{rows['irs_filers']:,} IRS records, {rows['requests']:,} requests, "
+        f"{rows['truth']:,} true pairs, {rows['noise_log']:,} noised cells"
+        + (f", in {manifest['chunks']} chunks" if manifest.get("chunks") else "")
     )
-    req = read_manifest(args.out)["realism"]["request_list"]
+    req = manifest["realism"]["request_list"]
     print(
         f"request list: {req['tin_share']:.1%} with a TIN ({req['borrowed_tin_share']:.1%} of them borrowed), "
         f"{req['never_filed_share']:.1%} never filed, {req['address_outdated_share']:.1%} outdated and "
@@ -196,6 +243,36 @@ def _cmd_perf_evaluate(args: argparse.Namespace) -> int:
     from benchmark.perf import perf_evaluate
 
     print("\n".join(perf_evaluate(pairs=args.pairs, seed=args.seed)))
+    return 0
+
+
+def _cmd_perf_peers(args: argparse.Namespace) -> int:
+    from benchmark.peers import PSEUDOPEOPLE_DATASETS, perf_peers
+    from benchmark.perf import machine
+
+    given = args.pseudopeople_datasets
+    datasets = (
+        list(PSEUDOPEOPLE_DATASETS)
+        if given is None
+        else [d.strip() for d in given.split(",") if d.strip()]
+    )
+    command = (
+        f"itin-bench perf peers --persons {args.persons} --repeats {args.repeats} "
+        f"--pseudopeople-datasets {','.join(datasets)} --config {args.config} "
+        f"--scale {args.scale:g} --recordlinkage-jobs {args.recordlinkage_jobs} --out {args.out}"
+    )
+    lines = perf_peers(
+        persons=args.persons,
+        repeats=args.repeats,
+        datasets=datasets,
+        config=args.config,
+        scale=args.scale,
+        n_jobs=args.recordlinkage_jobs,
+        out=args.out,
+        machine=machine(),
+        command=command,
+    )
+    print("\n".join(lines))
     return 0
 
 

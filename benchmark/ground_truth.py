@@ -72,7 +72,7 @@ def load_ground_truth(folder: str | Path) -> GroundTruth:
         If the folder lacks a table or a column the evaluation needs.
     """
     manifest = read_manifest(folder)
-    tables = {name: read_table(folder, name) for name in _NEEDED}
+    tables = {name: read_table(folder, name, list(columns)) for name, columns in _NEEDED.items()}
     return ground_truth_from_tables(tables, manifest, str(folder))
 
 

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from benchmark.assignment import one_to_one as assign_one_to_one
 from benchmark.strategies import Backend, get_strategy, load_link_data, training_data
-from data_gen.dataset import atomic_folder, package_versions, read_manifest, read_table
+from data_gen.dataset import atomic_folder, package_versions, read_manifest, read_table, table_path
 from data_gen.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,10 @@ def run_link(
         pairs = _check_pairs(instance.link(link_data, backend), link_data, cls.name)
         timings["link"] = time.perf_counter() - t0
         candidates = len(pairs)
-        truth_path = Path(data) / "truth.parquet"
+        truth_path = table_path(data, "truth")
         # the blocking report describes the candidates, before any one-to-one assignment
         report = blocking_report(
-            pairs, read_table(data, "truth") if truth_path.is_file() else None, instance.artifacts
+            pairs, read_table(data, "truth") if truth_path.exists() else None, instance.artifacts
         )
         if one_to_one:
             pairs = assign_one_to_one(pairs)

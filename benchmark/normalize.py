@@ -6,12 +6,19 @@ directionals.  Units: the designator word dropped ("APT 4", "#4", "UNIT 4" →
 "4").  The IRS "name control" is the first four letters of the normalised last
 name.  All functions are vectorised over pandas Series and keep missing values
 missing.
+
+Each function normalises every distinct value once and maps the result back:
+a national table repeats the same names, streets and ZIP codes millions of
+times, and the repeated results share one string object.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from data_gen.noise import fold_accents
@@ -22,6 +29,24 @@ _SPACES = re.compile(r"\s+")
 _ZIP_TOKEN = re.compile(r"(?<![0-9])[0-9]{5}(?:-?[0-9]{4})?(?![0-9])")
 _UNIT_WORDS = re.compile(r"^(?:APT|APARTMENT|UNIT|STE|SUITE|#|NO)\s*")
 _STREET_FORMS = {**STREET_TYPES, **DIRECTIONALS}
+
+
+def per_distinct(fn: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """Apply a Series-to-Series normalisation to the distinct non-missing values only.
+
+    Missing values stay missing (``None``) without being passed to ``fn``.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(values: pd.Series) -> pd.Series:
+        values = pd.Series(values)
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        done = fn(pd.Series(np.asarray(uniques, dtype=object))).to_numpy(dtype=object)
+        # a trailing None stands for the missing values (code -1)
+        done = np.append(done, np.array([None], dtype=object))
+        return pd.Series(done[codes], index=values.index, dtype=object)
+
+    return wrapper
 
 
 def _nullable(values: pd.Series) -> pd.Series:
@@ -42,11 +67,13 @@ def _text(values: pd.Series) -> pd.Series:
     return out
 
 
+@per_distinct
 def name(values: pd.Series) -> pd.Series:
     """Normalise a name: "Muñoz-García" → "MUNOZ GARCIA", "Ma. José" → "MA JOSE"."""
     return _nullable(_text(values))
 
 
+@per_distinct
 def name_control(last_names: pd.Series) -> pd.Series:
     """IRS name control: the first four letters of the normalised last name.
 
@@ -58,6 +85,7 @@ def name_control(last_names: pd.Series) -> pd.Series:
     )
 
 
+@per_distinct
 def first_token(values: pd.Series) -> pd.Series:
     """First word of a normalised name ("GARCIA LOPEZ" → "GARCIA")."""
     return _nullable(
@@ -65,6 +93,7 @@ def first_token(values: pd.Series) -> pd.Series:
     )
 
 
+@per_distinct
 def street(values: pd.Series) -> pd.Series:
     """Normalise a street: USPS abbreviations, "North Main Street" → "N MAIN ST"."""
     norm = _text(values)
@@ -79,6 +108,7 @@ def street(values: pd.Series) -> pd.Series:
     )
 
 
+@per_distinct
 def unit(values: pd.Series) -> pd.Series:
     """Normalise a unit: "APT 4B", "#4B", "UNIT 4B", "APT-4B" → "4B"."""
     raw = values.astype("object").map(
@@ -95,6 +125,7 @@ def unit(values: pd.Series) -> pd.Series:
     )
 
 
+@per_distinct
 def digits(values: pd.Series) -> pd.Series:
     """Keep the digits of a house number, ZIP or TIN ("123-45-6789" → "123456789")."""
     return _nullable(
@@ -104,6 +135,7 @@ def digits(values: pd.Series) -> pd.Series:
     )
 
 
+@per_distinct
 def zip5(values: pd.Series) -> pd.Series:
     """First five digits of a ZIP code."""
     return _nullable(
@@ -113,6 +145,10 @@ def zip5(values: pd.Series) -> pd.Series:
 
 def has_zip_token(addresses: pd.Series) -> pd.Series:
     """Whether a free-text address holds a 5- or 9-digit ZIP-like token (the 2025 TIN-path check)."""
-    return addresses.astype("object").map(
-        lambda v: bool(isinstance(v, str) and _ZIP_TOKEN.search(v))
-    )
+    found = _zip_token_found(addresses)
+    return found.where(found.notna(), False).astype(bool)
+
+
+@per_distinct
+def _zip_token_found(addresses: pd.Series) -> pd.Series:
+    return addresses.map(lambda v: bool(_ZIP_TOKEN.search(v)))

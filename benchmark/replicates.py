@@ -21,7 +21,8 @@ from benchmark.ground_truth import load_ground_truth
 from benchmark.link import run_link
 from benchmark.outcomes import PER
 from benchmark.strategies import Backend
-from data_gen import generate_world, scenario_from_dict, write_dataset
+from data_gen import scenario_from_dict
+from data_gen.chunks import generate_dataset
 from data_gen.dataset import read_manifest
 from data_gen.errors import InputError
 from data_gen.rng import stable_hash
@@ -188,7 +189,7 @@ def replicate_tables(
     try:
         log.info("replicate %d: generating the world (seed %d)", replicate, seed)
         world_dir = scratch / "data"
-        write_dataset(generate_world(scenario, seed=seed), world_dir)
+        generate_dataset(scenario, world_dir, seed=seed)
         truth = load_ground_truth(world_dir)
         linked = []
         for run in runs:

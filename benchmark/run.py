@@ -21,7 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from data_gen import Scenario, generate_world, load_scenario, write_dataset
+from benchmark.perf import peak_rss_mb
+from data_gen import Scenario, load_scenario
+from data_gen.chunks import generate_dataset
 from data_gen.config import CalibrationConfig, RunConfig
 from data_gen.dataset import package_versions
 from data_gen.errors import InputError
@@ -136,9 +138,19 @@ class RunResult:
     stages: list[dict] = field(default_factory=list)
 
     def record(self, name: str, reused: bool, seconds: float, key: str) -> None:
-        """Note one stage (for a reused stage, ``seconds`` is how long it took when made)."""
+        """Note one stage (for a reused stage, ``seconds`` is how long it took when made).
+
+        ``peak_rss_mib`` is this process's peak resident memory at the end of
+        the stage: the largest value over the stages so far.
+        """
         self.stages.append(
-            {"stage": name, "reused": reused, "seconds": round(seconds, 2), "key": key}
+            {
+                "stage": name,
+                "reused": reused,
+                "seconds": round(seconds, 2),
+                "peak_rss_mib": round(peak_rss_mb()),
+                "key": key,
+            }
         )
 
     @property
@@ -231,7 +243,7 @@ def run(
         data,
         data_key,
         force,
-        lambda: write_dataset(generate_world(world_scenario), data, force=True),
+        lambda: generate_dataset(world_scenario, data, force=True),
     )
 
     # 2. one link folder per strategy
@@ -363,7 +375,7 @@ def _stage(result: RunResult, label: str, folder: Path, key: str, force: bool, w
     work()
     seconds = time.perf_counter() - started
     mark_done(folder, folder.name, key, seconds)
-    log.info("%s: done in %.1f s", label, seconds)
+    log.info("%s: done in %.1f s (peak memory so far %.0f MiB)", label, seconds, peak_rss_mb())
     result.record(folder.name, False, seconds, key)
 
 

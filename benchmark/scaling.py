@@ -113,6 +113,17 @@ def measure(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def pipeline_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """The pipeline at each size: stages run one after another, so its time is their sum
+    and its peak memory the largest of theirs."""
+    work = table[table["stage"] != "startup"]
+    return (
+        work.groupby(["scale", "requests", "records"], as_index=False)
+        .agg(seconds=("seconds", "sum"), peak_rss_mib=("peak_rss_mib", "max"))
+        .sort_values("scale", ignore_index=True)
+    )
+
+
 def growth_exponents(table: pd.DataFrame) -> pd.DataFrame:
     """Least-squares slope of log(seconds) and log(peak RSS) on log(requests), per stage.
 
@@ -194,6 +205,7 @@ def perf_scaling(
     with tempfile.TemporaryDirectory(prefix="itin-scaling-") as tmp:
         table = measure(config, scales, strategies, Path(tmp))
     exponents = growth_exponents(table)
+    totals = pipeline_totals(table)
     command = "itin-bench perf scaling --config {} --scales {} {}--out {}".format(
         config,
         ",".join(f"{s:g}" for s in scales),
@@ -203,6 +215,7 @@ def perf_scaling(
     with atomic_folder(out, force=False) as folder:
         table.to_csv(folder / "scaling.csv", index=False, float_format="%.4g")
         exponents.to_csv(folder / "scaling_exponents.csv", index=False, float_format="%.4g")
+        totals.to_csv(folder / "scaling_totals.csv", index=False, float_format="%.4g")
         draw_scaling(table, folder)
         (folder / "README.md").write_text(
             "# Pipeline scaling\n\n"
@@ -210,7 +223,9 @@ def perf_scaling(
             "`scaling.csv`: wall time and peak resident memory of each stage (its own process) "
             "at each size; `scaling_exponents.csv`: least-squares slope of log(time) and "
             "log(memory) against log(requests) (1 = linear, about 1.1 = n log n over these "
-            "ranges); `scaling.png`/`.svg`: the same on log–log axes.\n",
+            "ranges); `scaling_totals.csv`: the whole pipeline at each size (stages run one "
+            "after another: the sum of their times, the largest of their peaks); "
+            "`scaling.png`/`.svg`: the same on log–log axes.\n",
             encoding="utf-8",
         )
     work = table[table["stage"] != "startup"]
@@ -227,6 +242,12 @@ def perf_scaling(
             f"{s:>7.1f}s {m:>6.0f}M" for s, m in zip(g["seconds"], g["peak_rss_mib"], strict=True)
         )
         lines.append(f"{stage:20} {cells}")
+    lines.append("whole pipeline (sum of stage times, largest stage peak):")
+    for _, r in totals.iterrows():
+        lines.append(
+            f"  {int(r['requests']):>9,} requests: {r['seconds'] / 60:6.1f} min, "
+            f"{r['peak_rss_mib'] / 1024:5.1f} GiB"
+        )
     lines.append("growth exponents (time, memory) against requests:")
     for _, r in exponents.iterrows():
         lines.append(f"  {r['stage']:20} {r['time_exponent']:5.2f} {r['memory_exponent']:5.2f}")

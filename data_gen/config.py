@@ -60,6 +60,15 @@ class WorldConfig:
     n_zips: int = _f(
         120, "positive_int", "number of real ZIP codes the world occupies", maximum=30000
     )
+    chunks: int = _f(
+        1,
+        "positive_int",
+        "generate the world in this many chunks, one at a time, into partitioned Parquet (bounded "
+        "memory for national-size worlds); each chunk is an independent world of 1/chunks of the "
+        "people, ZIP codes and requests, its ZIP codes and SSN/ITINs disjoint from the others'; "
+        "1: one world in memory",
+        maximum=1000,
+    )
     zip_selection_group: str = _f(
         "hispanic",
         "choice",

@@ -215,12 +215,53 @@ def read_manifest(folder: str | Path) -> dict:
         raise InputError(f"{path}: unreadable manifest ({exc})") from None
 
 
-def read_table(folder: str | Path, name: str) -> pd.DataFrame:
-    """Read one table of a dataset folder as a DataFrame."""
-    path = Path(folder) / f"{name}.parquet"
-    if not path.is_file():
+def table_path(folder: str | Path, name: str) -> Path:
+    """Where table ``name`` of a dataset folder lives: ``name.parquet``, or the folder
+    ``name/`` of ``part-*.parquet`` files when the world was written in chunks."""
+    folder = Path(folder)
+    single = folder / f"{name}.parquet"
+    parts = folder / name
+    return parts if not single.exists() and parts.is_dir() else single
+
+
+def table_parts(folder: str | Path, name: str) -> list[Path]:
+    """The Parquet files of table ``name``, in order (one unless written in chunks).
+
+    Raises
+    ------
+    InputError
+        If the table is missing.
+    """
+    path = table_path(folder, name)
+    files = sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
+    if not files or not files[0].is_file():
         raise InputError(f"{folder}: table {name}.parquet is missing")
-    try:
-        return pq.read_table(path).to_pandas()
-    except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    return files
+
+
+def read_table(folder: str | Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read one table of a dataset folder as a DataFrame.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The dataset folder.
+    name : str
+        Table name (``persons``, ``requests`` ...).
+    columns : list of str, optional
+        Read only these of the table's columns (those it has; callers check
+        for missing ones).  A national-size table is read far faster and in
+        far less memory this way.
+    """
+    parts = []
+    for path in table_parts(folder, name):
+        try:
+            if columns is None:
+                parts.append(pq.read_table(path))
+            else:
+                have = set(pq.read_schema(path).names)
+                parts.append(pq.read_table(path, columns=[c for c in columns if c in have]))
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    table = parts[0] if len(parts) == 1 else pa.concat_tables(parts, promote_options="permissive")
+    return table.to_pandas()

@@ -349,12 +349,15 @@ def _accented(values: np.ndarray) -> np.ndarray:
     return np.array([table.get(v, v) if v is not None else None for v in values], dtype=object)
 
 
-def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.DataFrame:
+def assign_tins_and_filing(
+    scenario: Scenario, persons: pd.DataFrame, tin_part: tuple[int, int] = (0, 1)
+) -> pd.DataFrame:
     """Decide who files, who is a dependent, and give out SSNs and ITINs.
 
     Adds columns ssn, itin, is_filer, filing_role (primary/spouse/None),
     return_head (person_id of the return's primary filer), is_dependent and
-    has_final_order.
+    has_final_order.  ``tin_part = (c, k)`` draws numbers only from part ``c``
+    of ``k`` disjoint parts of the number space (chunks of one world).
     """
     seed, fc = scenario.seed, scenario.filing
     rng = substream(seed, "persons", "filing")
@@ -397,9 +400,13 @@ def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.Data
     )
     has_itin = needs_itin | keeps_itin
     ssn = np.full(n, None, dtype=object)
-    ssn[has_ssn] = _numbers(substream(seed, "persons", "ssn"), int(has_ssn.sum()), kind="ssn")
+    ssn[has_ssn] = _numbers(
+        substream(seed, "persons", "ssn"), int(has_ssn.sum()), kind="ssn", part=tin_part
+    )
     itin = np.full(n, None, dtype=object)
-    itin[has_itin] = _numbers(substream(seed, "persons", "itin"), int(has_itin.sum()), kind="itin")
+    itin[has_itin] = _numbers(
+        substream(seed, "persons", "itin"), int(has_itin.sum()), kind="itin", part=tin_part
+    )
 
     # final removal orders: by status, more often young adult men (removals are mostly male)
     st = scenario.status
@@ -424,16 +431,23 @@ def assign_tins_and_filing(scenario: Scenario, persons: pd.DataFrame) -> pd.Data
     return out
 
 
-def _numbers(rng: np.random.Generator, n: int, *, kind: str) -> np.ndarray:
+def _numbers(
+    rng: np.random.Generator, n: int, *, kind: str, part: tuple[int, int] = (0, 1)
+) -> np.ndarray:
     """``n`` distinct 9-digit SSNs (area 001-899 except 666) or ITINs (9XX, groups 50-65/70-88/90-92/94-99).
+
+    With ``part = (c, k)`` the 4-digit serial is one of those with
+    ``(serial - 1) % k == c``, so the ``k`` parts never share a number.
 
     Raises
     ------
     ConfigError
-        If more ITINs are needed than the ITIN number space holds.
+        If more numbers are needed than the (part of the) number space holds.
     """
     groups = np.r_[50:66, 70:89, 90:93, 94:100]
-    space = 898 * 99 * 9999 if kind == "ssn" else 100 * len(groups) * 9999
+    c, k = part
+    serials = len(range(1 + c, 10_000, k))
+    space = (898 * 99 if kind == "ssn" else 100 * len(groups)) * serials
     if n > space // 2:
         raise ConfigError(
             f"world.persons: the world needs {n:,} {kind.upper()}s, more than its number space allows"
@@ -448,7 +462,10 @@ def _numbers(rng: np.random.Generator, n: int, *, kind: str) -> np.ndarray:
         else:
             area = rng.integers(900, 1000, size=m)
             middle = groups[rng.integers(len(groups), size=m)]
-        serial = rng.integers(1, 10_000, size=m)
+        if k == 1:
+            serial = rng.integers(1, 10_000, size=m)
+        else:
+            serial = 1 + c + k * rng.integers(0, serials, size=m)
         found = pd.unique(np.concatenate([found, area * 1_000_000 + middle * 10_000 + serial]))
     return np.char.zfill(found[:n].astype(str), 9).astype(object)
 

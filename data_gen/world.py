@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from data_gen.config import Scenario, resolved_noise_rates
-from data_gen.geography import build_housing, choose_zips
+from data_gen.errors import ConfigError
+from data_gen.geography import Zips, build_housing, choose_zips
 from data_gen.irs import irs_tables
 from data_gen.moves import address_history, address_on
 from data_gen.population import (
@@ -132,19 +133,32 @@ def generate_world(scenario: Scenario, seed: int | None = None) -> World:
     """
     if seed is not None:
         scenario = scenario.with_overrides(seed=seed)
+    if scenario.world.chunks > 1:
+        raise ConfigError(
+            f"world.chunks = {scenario.world.chunks}: a chunked world is written chunk by chunk "
+            "(data_gen.chunks.generate_dataset), not held in memory"
+        )
     population = build_population(scenario)
     return add_requests(population, population.scenario)
 
 
-def build_population(scenario: Scenario) -> Population:
-    """Generate the people, their housing and the IRS tables of ``scenario`` (scaled)."""
+def build_population(
+    scenario: Scenario, *, zips: Zips | None = None, tin_part: tuple[int, int] = (0, 1)
+) -> Population:
+    """Generate the people, their housing and the IRS tables of ``scenario`` (scaled).
+
+    ``zips`` (default: chosen from ``scenario``) and ``tin_part`` (see
+    :func:`data_gen.population.assign_tins_and_filing`) let the chunks of one
+    large world share out its ZIP codes and number space.
+    """
     scenario = scenario.scaled()
     timings: dict[str, float] = {}
     lap = _Laps(timings)
-    zips = choose_zips(scenario)
+    if zips is None:
+        zips = choose_zips(scenario)
     hh = make_households(scenario, zips)
     persons = make_persons(scenario, hh)
-    persons = assign_tins_and_filing(scenario, persons)
+    persons = assign_tins_and_filing(scenario, persons, tin_part)
     lap("population")
 
     noncitizen_adult = (~persons["status"].isin(["us_born", "naturalized"])) & (

@@ -202,8 +202,8 @@ def load_link_data(folder: str | Path) -> LinkData:
     ``person_id``, ``household_id`` and the truth tables stay behind.
     """
     manifest = read_manifest(folder)
-    requests = read_table(folder, "requests")
-    records = read_table(folder, "irs_filers")
+    requests = read_table(folder, "requests", list(REQUEST_COLUMNS))
+    records = read_table(folder, "irs_filers", list(RECORD_COLUMNS))
     checks = (
         ("requests", REQUEST_COLUMNS, requests, "request_id"),
         ("irs_filers", RECORD_COLUMNS, records, "record_id"),
@@ -264,7 +264,11 @@ def training_data(folder: str | Path) -> LinkData:
 def _training_world(config_json: str, seed: int, source: str) -> LinkData:
     from data_gen import generate_world, scenario_from_dict
 
-    scenario = scenario_from_dict(json.loads(config_json), source).scaled()
+    # one world in memory: the training world is small
+    scenario = scenario_from_dict(json.loads(config_json), source).with_overrides(
+        world={"chunks": 1}
+    )
+    scenario = scenario.scaled()
     if scenario.world.persons > TRAINING_MAX_PERSONS:
         scenario = scenario.with_overrides(scale=TRAINING_MAX_PERSONS / scenario.world.persons)
     log.info("generating the training world (seed %d) for supervised strategies", seed)

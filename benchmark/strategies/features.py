@@ -25,9 +25,25 @@ FEATURE_COLUMNS = (
 )
 
 
+@normalize.per_distinct
+def _dob_text(values: pd.Series) -> pd.Series:
+    dob = pd.to_datetime(values, errors="coerce")
+    return dob.dt.strftime("%Y-%m-%d").astype(object).where(dob.notna(), None)
+
+
+@normalize.per_distinct
+def _year_text(dob_text: pd.Series) -> pd.Series:
+    return dob_text.str.slice(0, 4)
+
+
+@normalize.per_distinct
+def _tokens(names: pd.Series) -> pd.Series:
+    return names.map(lambda v: v.split(" "))
+
+
 def _features(df: pd.DataFrame, id_column: str) -> pd.DataFrame:
     last = normalize.name(df["last_name"])
-    dob = pd.to_datetime(df["dob"], errors="coerce")
+    dob = _dob_text(df["dob"])
     out = pd.DataFrame(
         {
             id_column: df[id_column].to_numpy(),
@@ -36,10 +52,10 @@ def _features(df: pd.DataFrame, id_column: str) -> pd.DataFrame:
             "first1": normalize.first_token(df["first_name"]),
             "last_norm": last,
             "last1": normalize.first_token(df["last_name"]),
-            "last_tokens": last.map(lambda v: v.split(" ") if isinstance(v, str) else None),
+            "last_tokens": _tokens(last),
             "name_control": normalize.name_control(df["last_name"]),
-            "dob": dob.dt.strftime("%Y-%m-%d").astype(object).where(dob.notna(), None),
-            "dob_year": dob.dt.year.astype("Int64").astype(object).where(dob.notna(), None),
+            "dob": dob,
+            "dob_year": _year_text(dob),
             "house": normalize.digits(df["house_number"]),
             "street_norm": normalize.street(df["street"]),
             "unit_norm": normalize.unit(df["unit"]),
@@ -48,7 +64,6 @@ def _features(df: pd.DataFrame, id_column: str) -> pd.DataFrame:
         },
         index=df.index,
     )
-    out["dob_year"] = out["dob_year"].map(lambda v: str(v) if v is not None else None)
     return out
 
 

@@ -136,6 +136,16 @@ def test_perf_scaling_writes_table_exponents_and_figure(tmp_path):
     # those are the command's printed output)
     readings = table[["seconds", "peak_rss_mib"]].to_numpy(dtype=float)
     assert (readings > 0).all() and np.isfinite(readings).all()
+    totals = pd.read_csv(tmp_path / "sc" / "scaling_totals.csv")
+    work = table[table["stage"] != "startup"]
+    assert totals["requests"].tolist() == [2560, 5120]
+    np.testing.assert_allclose(
+        totals["seconds"], work.groupby("scale")["seconds"].sum().to_numpy(), rtol=1e-3
+    )
+    np.testing.assert_allclose(
+        totals["peak_rss_mib"], work.groupby("scale")["peak_rss_mib"].max().to_numpy(), rtol=1e-3
+    )
+    assert "whole pipeline" in out.stdout
     exponents = pd.read_csv(tmp_path / "sc" / "scaling_exponents.csv")
     assert exponents["stage"].tolist() == ["generate", "irs_2025", "evaluate"]
     assert exponents["time_exponent"].notna().all()
