@@ -17,9 +17,9 @@ Two measurements, in one process on one machine:
   levels from the same normalised columns (each Splink comparison translated
   level by level, similarity functions from ``recordlinkage`` and its
   ``jellyfish``), and classifies with its unsupervised ``ECMClassifier``.
-  The translation is checked on every run: the two candidate-pair sets are
-  compared, and Splink's own comparison levels are read back and compared
-  with recordlinkage's, pair by pair.
+  The translation (:mod:`benchmark.peer_linkage`) is checked on every run: the
+  two candidate-pair sets are compared, and Splink's own comparison levels are
+  read back and compared with recordlinkage's, pair by pair.
 
 Timings exclude imports; each tool makes one small untimed call first, and the
 generators report the median of several runs.  The linkage is timed once per
@@ -31,12 +31,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import re
 import statistics
 import time
-import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -51,6 +48,17 @@ from benchmark.metrics import (
     label_pairs,
     pair_keys,
     threshold_sweep,
+)
+from benchmark.peer_linkage import (
+    ENCODINGS,
+    ecm_scores,
+    encode,
+    parse_blocking_rule,
+    quiet_toolkit,
+    recordlinkage_compare,
+    recordlinkage_index,
+    splink_blocking_sql,
+    splink_comparisons,
 )
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, Backend, LinkData
 from data_gen.errors import InputError
@@ -95,7 +103,14 @@ def require_peers() -> None:
 
 
 def versions() -> dict[str, str]:
-    """Installed versions of the peers and of what the ``splink`` strategy runs on."""
+    """Installed versions of the peers and of what the ``splink`` strategy runs on.
+
+    Returns
+    -------
+    dict
+        Package name to version (``not installed`` if missing), in
+        :data:`PEER_PACKAGES` order.
+    """
     out = {}
     for name in PEER_PACKAGES:
         try:
@@ -151,13 +166,12 @@ def time_pseudopeople(datasets: list[str], repeats: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def time_generator(persons: int, repeats: int, config: Path | None = None) -> pd.DataFrame:
+def time_generator(persons: int, repeats: int) -> pd.DataFrame:
     """Time ``generate_world`` on a world of ``persons`` people, in memory.
 
-    The scenario (``config``, or the built-in defaults) is scaled to
-    ``persons`` at its own density (persons per ZIP code), as
-    ``itin-bench perf generate`` does.  One untimed world of 2,000 people comes
-    first.
+    The built-in scenario is scaled to ``persons`` at its own density (persons
+    per ZIP code), as ``itin-bench perf generate`` does.  One untimed world of
+    2,000 people comes first.
 
     Returns
     -------
@@ -166,9 +180,9 @@ def time_generator(persons: int, repeats: int, config: Path | None = None) -> pd
         observation tables :data:`OBSERVED_TABLES`), all_rows (of every table),
         seconds.
     """
-    from data_gen import Scenario, generate_world, load_scenario
+    from data_gen import Scenario, generate_world
 
-    base = load_scenario(config) if config else Scenario()
+    base = Scenario()
 
     def sized(n: int) -> Any:
         n_zips = max(1, round(base.world.n_zips * n / max(base.world.persons, 1)))
@@ -224,505 +238,6 @@ def generator_summary(runs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# ------------------------------------------------------------ Splink rules for recordlinkage
-
-_AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
-_COLUMN = r'([lr])\."?(\w+)"?'
-_SIDE_EXPR = re.compile(
-    rf"^(?:SUBSTR(?:ING)?\(\s*{_COLUMN}\s*,\s*(\d+)\s*,\s*(\d+)\s*\)|{_COLUMN})$"
-)
-_EITHER_NULL = re.compile(rf"^{_COLUMN}\s+IS\s+NULL\s+OR\s+{_COLUMN}\s+IS\s+NULL$", re.IGNORECASE)
-
-
-def _split_top(text: str, sep: re.Pattern) -> list[str]:
-    """Split ``text`` at ``sep`` outside parentheses."""
-    parts, depth, start = [], 0, 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0:
-            m = sep.match(text, i)
-            if m:
-                parts.append(text[start:i])
-                start = i = m.end()
-                continue
-        i += 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]
-
-
-def _unwrap(term: str) -> str:
-    """Drop parentheses that enclose the whole term."""
-    while term.startswith("(") and term.endswith(")"):
-        depth = 0
-        for i, ch in enumerate(term):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0 and i < len(term) - 1:
-                return term
-        term = term[1:-1].strip()
-    return term
-
-
-@dataclass(frozen=True)
-class BlockKey:
-    """One side of an equality in a blocking rule: a column, or a substring of it."""
-
-    column: str
-    start: int | None = None
-    length: int | None = None
-
-    @property
-    def name(self) -> str:
-        """Name of the key column this side needs."""
-        return self.column if self.start is None else f"{self.column}__{self.start}_{self.length}"
-
-    def values(self, frame: pd.DataFrame) -> pd.Series:
-        """The key's values on ``frame`` (SQL ``SUBSTRING`` is 1-based); missing stays missing."""
-        col = frame[self.column]
-        if self.start is None:
-            return col
-        assert self.length is not None
-        begin, end = self.start - 1, self.start - 1 + self.length
-        values = [(v[begin:end] or None) if isinstance(v, str) else None for v in col]
-        return pd.Series(values, index=frame.index, dtype=object)
-
-
-@dataclass(frozen=True)
-class BlockRule:
-    """A blocking rule as key equalities, optionally with "this column missing on either side"."""
-
-    sql: str
-    left: tuple[BlockKey, ...]
-    right: tuple[BlockKey, ...]
-    either_missing: str | None = None
-
-
-def _side(expr: str) -> tuple[str, BlockKey]:
-    m = _SIDE_EXPR.match(expr.strip())
-    if not m:
-        raise ValueError(expr)
-    if m.group(1):
-        return m.group(1), BlockKey(m.group(2), int(m.group(3)), int(m.group(4)))
-    return m.group(5), BlockKey(m.group(6))
-
-
-def parse_blocking_rule(sql: str) -> BlockRule:
-    """Translate a Splink blocking rule into key equalities that ``Index.block`` can take.
-
-    Understood: ``AND`` of ``l.x = r.y`` (either side a column or
-    ``SUBSTRING(col, start, length)``) and at most one
-    ``(l.x IS NULL OR r.x IS NULL)``.  The rule must be symmetric (the same
-    pairs whichever table is ``l``), as a link-only rule should be.
-
-    Raises
-    ------
-    ValueError
-        If the rule has any other form.
-
-    Examples
-    --------
-    >>> r = parse_blocking_rule('(l."dob" = r."dob") AND (SUBSTRING(l.first_norm, 1, 2) = SUBSTRING(r.first_norm, 1, 2))')
-    >>> [k.name for k in r.left]
-    ['dob', 'first_norm__1_2']
-    """
-    left: list[BlockKey] = []
-    right: list[BlockKey] = []
-    missing: list[str] = []
-    for raw in _split_top(sql.strip(), _AND):
-        term = _unwrap(raw)
-        null = _EITHER_NULL.match(term)
-        if null:
-            if null.group(2) != null.group(4) or {null.group(1), null.group(3)} != {"l", "r"}:
-                raise ValueError(f"blocking rule {sql!r}: unsupported missing-value term {term!r}")
-            missing.append(null.group(2))
-            continue
-        sides = _split_top(term, re.compile(r"\s*=\s*"))
-        try:
-            if len(sides) != 2:
-                raise ValueError(term)
-            (sa, ka), (sb, kb) = _side(sides[0]), _side(sides[1])
-        except ValueError:
-            raise ValueError(
-                f"blocking rule {sql!r}: no recordlinkage equivalent for {term!r}"
-            ) from None
-        if {sa, sb} != {"l", "r"}:
-            raise ValueError(f"blocking rule {sql!r}: {term!r} does not join l with r")
-        left.append(ka if sa == "l" else kb)
-        right.append(kb if sa == "l" else ka)
-    if len(missing) > 1 or not left:
-        raise ValueError(f"blocking rule {sql!r}: no recordlinkage equivalent")
-    if sorted(zip(left, right, strict=True), key=repr) != sorted(
-        zip(right, left, strict=True), key=repr
-    ):
-        raise ValueError(f"blocking rule {sql!r}: not symmetric in l and r")
-    return BlockRule(sql, tuple(left), tuple(right), missing[0] if missing else None)
-
-
-def splink_blocking_sql() -> list[str]:
-    """The SQL of the ``splink`` strategy's blocking rules, in order."""
-    from benchmark.strategies.splink_models import blocking_rules
-
-    return [
-        r if isinstance(r, str) else r.get_blocking_rule("duckdb").blocking_rule_sql
-        for r in blocking_rules()
-    ]
-
-
-def recordlinkage_index(req: pd.DataFrame, rec: pd.DataFrame, rules: list[BlockRule]) -> Any:
-    """Candidate pairs from ``recordlinkage.Index``: one ``block`` per rule, their union.
-
-    ``req`` and ``rec`` are the normalised feature tables indexed by their ids;
-    key columns that a rule needs (substrings, the missing-value markers) are
-    added to copies.  A missing key never blocks, as in SQL.
-
-    Returns
-    -------
-    pandas.MultiIndex
-        (request id, record id) pairs.
-    """
-    import recordlinkage
-
-    req, rec = req.copy(), rec.copy()
-    indexer = recordlinkage.Index()
-    for rule in rules:
-        for key in (*rule.left, *rule.right):
-            for frame in (req, rec):
-                if key.name not in frame.columns:
-                    frame[key.name] = key.values(frame)
-        lkeys, rkeys = [k.name for k in rule.left], [k.name for k in rule.right]
-        if rule.either_missing is None:
-            indexer.block(left_on=lkeys, right_on=rkeys)
-            continue
-        col = rule.either_missing
-        mark, anyrow = f"__{col}_missing", "__any"
-        for frame in (req, rec):
-            frame[mark] = pd.Series("1", index=frame.index, dtype=object).where(frame[col].isna())
-            frame[anyrow] = "1"
-        # the request's value missing, or the record's
-        indexer.block(left_on=[*lkeys, mark], right_on=[*rkeys, anyrow])
-        indexer.block(left_on=[*lkeys, anyrow], right_on=[*rkeys, mark])
-    return indexer.index(req, rec)
-
-
-# ------------------------------------------------------- Splink comparisons for recordlinkage
-
-
-def _dist(fn: Callable[[str, str], float]) -> Callable[[pd.Series, pd.Series], np.ndarray]:
-    """A pairwise string function over two Series, missing → NaN (recordlinkage's style)."""
-
-    def apply(a: pd.Series, b: pd.Series) -> np.ndarray:
-        return np.array(
-            [
-                fn(x, y) if isinstance(x, str) and isinstance(y, str) else np.nan
-                for x, y in zip(a, b, strict=True)
-            ],
-            dtype=float,
-        )
-
-    return apply
-
-
-def _both(a: pd.Series, b: pd.Series) -> np.ndarray:
-    return (a.notna() & b.notna()).to_numpy()
-
-
-def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
-    return _both(a, b) & (a.to_numpy() == b.to_numpy())
-
-
-def _jaro_winkler(a: pd.Series, b: pd.Series) -> np.ndarray:
-    from recordlinkage.algorithms.string import jarowinkler_similarity
-
-    return jarowinkler_similarity(a.reset_index(drop=True), b.reset_index(drop=True)).to_numpy(
-        dtype=float
-    )
-
-
-def _levenshtein(a: pd.Series, b: pd.Series) -> np.ndarray:
-    import jellyfish
-
-    return _dist(jellyfish.levenshtein_distance)(a, b)
-
-
-def _damerau(a: pd.Series, b: pd.Series) -> np.ndarray:
-    import jellyfish
-
-    return _dist(jellyfish.damerau_levenshtein_distance)(a, b)
-
-
-def _intersect(a: pd.Series, b: pd.Series) -> np.ndarray:
-    return np.array(
-        [
-            len(set(x) & set(y)) if x is not None and y is not None else 0
-            for x, y in zip(a, b, strict=True)
-        ],
-        dtype=float,
-    )
-
-
-def _to_date(values: pd.Series, fmt: str) -> pd.Series:
-    return pd.to_datetime(values.astype(object), format=fmt, errors="coerce")
-
-
-def _seconds_apart(a: pd.Series, b: pd.Series, fmt: str) -> np.ndarray:
-    da, db = _to_date(a, fmt), _to_date(b, fmt)
-    diff = (da.reset_index(drop=True) - db.reset_index(drop=True)).dt.total_seconds().abs()
-    return diff.to_numpy(dtype=float)
-
-
-_C = r'"(\w+)_l"'
-_LEVEL_FORMS: tuple[tuple[re.Pattern, Callable[..., np.ndarray]], ...] = (
-    (
-        re.compile(rf'^{_C} IS NULL OR "\1_r" IS NULL$'),
-        lambda a, b: ~_both(a, b),
-    ),
-    (
-        re.compile(
-            rf"^try_strptime\({_C}, '([^']+)'\) IS NULL OR try_strptime\(\"\1_r\", '\2'\) IS NULL$"
-        ),
-        lambda a, b, fmt: (_to_date(a, fmt).isna() | _to_date(b, fmt).isna()).to_numpy(),
-    ),
-    (re.compile(rf'^{_C} = "\1_r"$'), _equal),
-    (
-        re.compile(rf'^jaro_winkler_similarity\({_C}, "\1_r"\) >= ([0-9.]+)$'),
-        lambda a, b, t: _jaro_winkler(a, b) >= float(t),
-    ),
-    (
-        re.compile(rf'^levenshtein\({_C}, "\1_r"\) <= ([0-9]+)$'),
-        lambda a, b, k: _levenshtein(a, b) <= int(k),
-    ),
-    (
-        re.compile(rf'^damerau_levenshtein\({_C}, "\1_r"\) <= ([0-9]+)$'),
-        lambda a, b, k: _damerau(a, b) <= int(k),
-    ),
-    (
-        re.compile(rf'^array_length\(list_intersect\({_C}, "\1_r"\)\) >= ([0-9]+)$'),
-        lambda a, b, k: _intersect(a, b) >= int(k),
-    ),
-    (
-        re.compile(
-            rf"^ABS\(EPOCH\(try_strptime\({_C}, '([^']+)'\)\) - "
-            rf"EPOCH\(try_strptime\(\"\1_r\", '\2'\)\)\) <= ([0-9.]+)$"
-        ),
-        lambda a, b, fmt, s: _seconds_apart(a, b, fmt) <= float(s),
-    ),
-)
-
-
-@dataclass
-class Level:
-    """One Splink comparison level as a test on a pair of column values."""
-
-    sql: str
-    value: int  # Splink's comparison vector value: -1 null, 0 else, highest = most alike
-    column: str | None = None
-    test: Callable[..., np.ndarray] | None = None
-    params: tuple[str, ...] = ()
-
-
-@dataclass
-class ComparisonLevels:
-    """A Splink comparison, level by level, that recordlinkage can evaluate."""
-
-    name: str
-    levels: list[Level] = field(default_factory=list)
-
-    @property
-    def columns(self) -> list[str]:
-        """Columns the levels read, in first use."""
-        return list(dict.fromkeys(lv.column for lv in self.levels if lv.column))
-
-    @property
-    def top(self) -> int:
-        """Value of the most alike level."""
-        return max(lv.value for lv in self.levels)
-
-    def evaluate(self, left: dict[str, pd.Series], right: dict[str, pd.Series]) -> np.ndarray:
-        """Each pair's level: the first level whose test it passes, as in Splink's CASE WHEN."""
-        n = len(next(iter(left.values())))
-        out = np.full(n, -2, dtype=np.int8)
-        for lv in self.levels:
-            todo = np.flatnonzero(out == -2)
-            if lv.test is None:  # ELSE
-                out[todo] = lv.value
-                break
-            if not len(todo):
-                break
-            assert lv.column is not None
-            a = left[lv.column].iloc[todo]
-            b = right[lv.column].iloc[todo]
-            hit = np.asarray(lv.test(a, b, *lv.params), dtype=bool)
-            out[todo[hit]] = lv.value
-        return out
-
-
-def parse_comparison(spec: dict) -> ComparisonLevels:
-    """Translate one Splink comparison (``as_dict()`` of its DuckDB form) level by level.
-
-    Raises
-    ------
-    ValueError
-        If a level's SQL has a form with no translation here.
-    """
-    levels = spec["comparison_levels"]
-    non_null = [lv for lv in levels if not lv.get("is_null_level")]
-    out = ComparisonLevels(spec["output_column_name"])
-    rank = len(non_null) - 1
-    for lv in levels:
-        sql = lv["sql_condition"].strip()
-        is_null = bool(lv.get("is_null_level"))
-        value = -1 if is_null else rank
-        if not is_null:
-            rank -= 1
-        if sql.upper() == "ELSE":
-            out.levels.append(Level(sql, value))
-            continue
-        for pattern, test in _LEVEL_FORMS:
-            m = pattern.match(sql)
-            if m:
-                out.levels.append(Level(sql, value, m.group(1), test, m.groups()[1:]))
-                break
-        else:
-            raise ValueError(
-                f"comparison {out.name}: no recordlinkage equivalent for level {sql!r}"
-            )
-    return out
-
-
-def splink_comparisons() -> list[ComparisonLevels]:
-    """The ``splink`` strategy's comparisons, translated for recordlinkage."""
-    from benchmark.strategies.splink_models import comparisons
-
-    return [parse_comparison(c.get_comparison("duckdb").as_dict()) for c in comparisons()]
-
-
-def recordlinkage_compare(comparisons: list[ComparisonLevels], n_jobs: int = 1) -> Any:
-    """A ``recordlinkage.Compare`` with one feature per Splink comparison (its level)."""
-    import recordlinkage
-    from recordlinkage.base import BaseCompareFeature
-
-    class SplinkLevels(BaseCompareFeature):
-        """The level of one Splink comparison, from the columns it reads."""
-
-        def __init__(self, comparison: ComparisonLevels) -> None:
-            cols = comparison.columns
-            super().__init__(cols, cols, label=comparison.name)
-            self.comparison = comparison
-
-        def _compute_vectorized(self, *args: pd.Series) -> pd.Series:
-            k = len(self.comparison.columns)
-            left = dict(zip(self.comparison.columns, args[:k], strict=True))
-            right = dict(zip(self.comparison.columns, args[k:], strict=True))
-            return pd.Series(self.comparison.evaluate(left, right), index=args[0].index)
-
-    compare = recordlinkage.Compare(n_jobs=n_jobs)
-    for c in comparisons:
-        compare.add(SplinkLevels(c))
-    return compare
-
-
-# ------------------------------------------------------------------------- ECM classifier
-
-ENCODINGS = {
-    "exact_agreement": "one 0/1 feature per comparison: its exact level (missing = disagree); init 'jaro'",
-    "level_indicators": "one 0/1 feature per comparison and level: at least that level; init 'jaro'",
-    "levels_as_categories": "one categorical feature per comparison: its Splink level; init 'random' (seed 0)",
-}
-
-
-def encode(
-    levels: pd.DataFrame, comparisons: list[ComparisonLevels], encoding: str
-) -> pd.DataFrame:
-    """Comparison levels as the features an ``ECMClassifier`` takes (see :data:`ENCODINGS`)."""
-    if encoding == "exact_agreement":
-        cols = {c.name: (levels[c.name] == c.top).astype(np.int8) for c in comparisons}
-    elif encoding == "level_indicators":
-        cols = {
-            f"{c.name}>={k}": (levels[c.name] >= k).astype(np.int8)
-            for c in comparisons
-            for k in range(1, c.top + 1)
-        }
-    elif encoding == "levels_as_categories":
-        cols = {c.name: (levels[c.name] + 1).astype(np.int8) for c in comparisons}
-    else:
-        raise ValueError(f"unknown encoding {encoding!r}")
-    return pd.DataFrame(cols, index=levels.index)
-
-
-class _ToolkitMessages(logging.Filter):
-    """Keeps recordlinkage's log messages out of the output; its warnings are kept as data."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "recordlinkage" or "recordlinkage" in record.pathname:
-            if record.levelno >= logging.WARNING:
-                self.messages.append(record.getMessage())
-            return False
-        return True
-
-
-@contextlib.contextmanager
-def _quiet_toolkit() -> Iterator[_ToolkitMessages]:
-    """recordlinkage logs progress (and its ECM's convergence, on the root logger) and
-    numpy warns of log(0) in its ECM; the report states both outcomes instead."""
-    loggers = (logging.getLogger(), logging.getLogger("recordlinkage"))
-    keep = _ToolkitMessages()
-    for lg in loggers:
-        lg.addFilter(keep)
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            yield keep
-    finally:
-        for lg in loggers:
-            lg.removeFilter(keep)
-
-
-def ecm_scores(features: pd.DataFrame, encoding: str) -> dict[str, Any]:
-    """Fit recordlinkage's ``ECMClassifier`` on ``features`` and score every pair.
-
-    Returns
-    -------
-    dict
-        ``prob`` (match probability per pair; NaN where the fit broke down),
-        ``fit_s``, ``prob_s``, ``lambda`` (the fitted match share) and
-        ``messages`` (the toolkit's own warnings, e.g. "might not converged").
-    """
-    import recordlinkage
-
-    state = np.random.get_state()
-    try:
-        with _quiet_toolkit() as notes:
-            if encoding == "levels_as_categories":
-                np.random.seed(0)
-            ecm = recordlinkage.ECMClassifier(
-                init="random" if encoding == "levels_as_categories" else "jaro"
-            )
-            t0 = time.perf_counter()
-            ecm.fit(features)
-            fit_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            prob = np.asarray(ecm.prob(features), dtype=float)
-            prob_s = time.perf_counter() - t0
-    finally:
-        np.random.set_state(state)
-    return {
-        "prob": prob,
-        "fit_s": fit_s,
-        "prob_s": prob_s,
-        "lambda": float(np.exp(ecm.kernel.class_log_prior_[1])),
-        "messages": notes.messages,
-    }
-
-
 # ------------------------------------------------------------------------------ linkage
 
 
@@ -765,7 +280,17 @@ def _splink_timed() -> Any:
 
 
 def accuracy(pairs: pd.DataFrame, truth: pd.DataFrame, natural: float) -> dict[str, Any]:
-    """Precision and recall at the natural decision and at precision 0.99 (threshold from truth)."""
+    """Precision and recall at the natural decision and at precision 0.99 (threshold from truth).
+
+    Pairs with a non-finite score are left out (as unscored); every true pair
+    of ``truth`` counts toward recall.
+
+    Returns
+    -------
+    dict
+        scored_pairs, accepted, tp, fp, precision, recall, f1 (at score >=
+        ``natural``) and recall_at_precision_0.99 (NaN if not reached).
+    """
     scores = pairs["score"].to_numpy(dtype=float)
     ok = np.isfinite(scores)
     pairs = pairs[ok]
@@ -821,7 +346,7 @@ def link_peers(
     t_norm = time.perf_counter() - t0
     req = req.set_index("unique_id")
     rec = rec.set_index("unique_id")
-    with _quiet_toolkit():
+    with quiet_toolkit():
         t0 = time.perf_counter()
         index = recordlinkage_index(req, rec, rules)
         t_index = time.perf_counter() - t0
@@ -950,7 +475,15 @@ def link_peers(
 
 
 def world_for_linkage(config: Path, scale: float | None) -> tuple[LinkData, pd.DataFrame, dict]:
-    """Generate the linkage world in memory: the two tables a strategy sees, the truth, a summary."""
+    """Generate the linkage world in memory: the two tables a strategy sees, the truth, a summary.
+
+    Returns
+    -------
+    tuple
+        The :class:`LinkData` (requests, IRS filer records), the truth pairs
+        (request_id, record_id) and a dict: scenario, scale, seed, requests,
+        records.
+    """
     from data_gen import generate_world, load_scenario
 
     scenario = load_scenario(config).at_scale(scale)
@@ -971,7 +504,7 @@ def world_for_linkage(config: Path, scale: float | None) -> tuple[LinkData, pd.D
     return data, t["truth"][["request_id", "record_id"]].copy(), about
 
 
-# ------------------------------------------------------------------------- the command
+# -------------------------------------------------------------------------- the command
 
 
 def _ratio(a: float, b: float) -> float:
@@ -982,13 +515,26 @@ def _yes(flag: bool) -> str:
     return "met" if flag else "NOT met"
 
 
+def _package_list(packages: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in packages.items())
+
+
 def report_lines(
     gens: pd.DataFrame, link: dict[str, Any], about: dict, machine: str, packages: dict
 ) -> list[str]:
-    """The printed report: machine, generator throughput, linkage speed and accuracy, acceptance."""
+    """The printed report: machine, generator throughput, linkage speed and accuracy, acceptance.
+
+    ``gens`` is :func:`generator_summary`'s table, ``link`` what
+    :func:`link_peers` returns and ``about`` :func:`world_for_linkage`'s summary.
+
+    Returns
+    -------
+    list of str
+        The report's lines.
+    """
     lines = [
         f"machine: {machine}",
-        "packages: " + ", ".join(f"{k} {v}" for k, v in packages.items()),
+        f"packages: {_package_list(packages)}",
         f"generators (in memory, nothing written; median of {int(gens['runs'].max())} run(s) "
         "after one untimed call):",
         f"  {'tool':13} {'call':36} {'records':>10} {'all rows':>10} {'seconds':>8} {'records/s':>10}",
@@ -1186,9 +732,7 @@ def _readme(command: str, machine: str, packages: dict, lines: list[str]) -> str
     body = "\n".join(lines)
     return (
         "# The generator and the splink strategy beside their peers\n\n"
-        f"Made by `{command}` on {machine}, with "
-        + ", ".join(f"{k} {v}" for k, v in packages.items())
-        + ".\n\n"
+        f"Made by `{command}` on {machine}, with {_package_list(packages)}.\n\n"
         "**Generators.** pseudopeople's `generate_<dataset>()` on its bundled sample data "
         "(default source, seed and noise), for its default year 2020 and for all years of the "
         "sample, against `data_gen.generate_world` on a world of the built-in scenario scaled to "

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.peers import (
+from benchmark.peer_linkage import (
     BlockKey,
-    generator_summary,
     parse_blocking_rule,
     parse_comparison,
     splink_blocking_sql,
     splink_comparisons,
 )
+from benchmark.peers import generator_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = str(ROOT / "configs" / "smoke.toml")
