@@ -8,8 +8,11 @@ the same scenario, with labels, through :meth:`Strategy.fit`.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -73,6 +76,20 @@ class LinkData:
     labels: pd.DataFrame | None = None
 
 
+def default_memory_limit() -> str:
+    """A quarter of this machine's memory, as a DuckDB size (e.g. ``"6GB"``)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, total // 4 // 2**30)}GB"
+
+
+@lru_cache(maxsize=1)
+def _spill_folder() -> str:
+    """This process's folder for DuckDB's spilled data (concurrent processes never share one)."""
+    folder = tempfile.mkdtemp(prefix="itin-bench-duckdb-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 @dataclass
 class Backend:
     """Where Splink runs: embedded DuckDB (default) or Spark.
@@ -83,7 +100,10 @@ class Backend:
     threads : int, optional
         DuckDB threads (default: all cores).
     memory_limit : str, optional
-        DuckDB memory limit, e.g. ``"8GB"``.
+        DuckDB memory limit, e.g. ``"8GB"``.  Default: a quarter of the
+        machine's memory (DuckDB's own default is 80%, but the strategy's
+        pandas tables share the machine); beyond it DuckDB spills to a
+        temporary folder under ``TMPDIR``, removed when the process ends.
     spark_master : str
         Spark master URL (``local[*]`` by default; a cluster URL for real use).
     """
@@ -100,11 +120,12 @@ class Backend:
             import duckdb
             from splink import DuckDBAPI
 
-            config: dict[str, Any] = {}
+            config: dict[str, Any] = {
+                "memory_limit": self.memory_limit or default_memory_limit(),
+                "temp_directory": _spill_folder(),
+            }
             if self.threads:
                 config["threads"] = self.threads
-            if self.memory_limit:
-                config["memory_limit"] = self.memory_limit
             return DuckDBAPI(connection=duckdb.connect(config=config))
         if self.kind == "spark":
             session = self.spark_session()  # checks that pyspark is installed first
