@@ -285,3 +285,28 @@ def test_duplicate_pairs_keep_the_best_score():
         pd.DataFrame({"request_id": [0, 0], "record_id": [1, 1], "score": [0.1, 0.9]}), d, "x"
     )
     assert got["score"].tolist() == [0.9]
+
+
+def _setting(api, name: str):
+    from splink import DuckDBAPI
+
+    assert isinstance(api, DuckDBAPI)
+    return api._con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
+
+
+def test_duckdb_spills_beyond_a_quarter_of_the_machine_to_a_private_folder():
+    import os
+    import tempfile
+
+    from benchmark.strategies.base import default_memory_limit
+
+    quarter = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 4 / 2**30
+    assert int(default_memory_limit().removesuffix("GB")) == max(1, int(quarter))
+    api = Backend().db_api()
+    folder = _setting(api, "temp_directory")
+    assert folder.startswith(os.path.join(tempfile.gettempdir(), "itin-bench-duckdb-"))
+    assert os.path.isdir(folder)
+    # one folder per process, however many jobs
+    assert _setting(Backend().db_api(), "temp_directory") == folder
+    # a given limit replaces the default (DuckDB reports it in GiB: 2 GB = 1.8 GiB)
+    assert _setting(Backend(memory_limit="2GB").db_api(), "memory_limit") == "1.8 GiB"
