@@ -34,7 +34,6 @@ import logging
 import statistics
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -111,12 +110,10 @@ def versions() -> dict[str, str]:
         Package name to version (``not installed`` if missing), in
         :data:`PEER_PACKAGES` order.
     """
-    out = {}
-    for name in PEER_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
+    from data_gen.dataset import package_versions
+
+    out = package_versions(PEER_PACKAGES)
+    del out["python"]
     return out
 
 

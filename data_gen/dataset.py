@@ -65,10 +65,11 @@ def content_hash(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape the generated data."""
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Versions of Python and of ``names`` (default: the packages that shape the generated
+    data); ``not installed`` for a missing one."""
     out = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
