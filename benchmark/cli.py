@@ -276,6 +276,33 @@ def _cmd_perf_peers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a dataset folder as your own tables would look: requests.csv, "
+        "filers.parquet and their mapping.toml",
+    )
+    p.add_argument("--data", type=Path, required=True, help="dataset folder written by generate")
+    p.add_argument("--out", type=Path, required=True, help="folder to write")
+    p.add_argument("--force", action="store_true", help="replace an existing folder")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from benchmark.export_tables import export_user_tables
+    from data_gen.dataset import check_output_folder, read_manifest
+
+    read_manifest(args.data)
+    check_output_folder(args.out, force=args.force)
+    out = export_user_tables(args.data, args.out, force=args.force)
+    print(f"user tables: {out}/requests.csv, {out}/filers.parquet")
+    print(
+        f"mapping: {out}/mapping.toml (with the true person as entity_id; "
+        "mapping_no_truth.toml without it)"
+    )
+    return 0
+
+
 def _add_strategies(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("strategies", help="list the matching strategies")
     p.set_defaults(func=_cmd_strategies)
@@ -297,9 +324,47 @@ def _add_backend_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, help="dataset folder written by generate")
+    own = p.add_argument_group(
+        "your own tables (instead of --data; see the README, 'Your own data')"
+    )
+    own.add_argument("--requests", type=Path, help="request table, CSV (UTF-8) or Parquet")
+    own.add_argument("--filers", type=Path, help="tax-record table, CSV (UTF-8) or Parquet")
+    own.add_argument(
+        "--mapping",
+        type=Path,
+        help="TOML file naming the columns of both tables (id, names, dob and its format, "
+        "address, TIN, optional entity id)",
+    )
+
+
+def _data_source(args: argparse.Namespace):
+    """The dataset folder, or the user tables read and checked through their mapping."""
+    own = {"--requests": args.requests, "--filers": args.filers, "--mapping": args.mapping}
+    given = [k for k, v in own.items() if v is not None]
+    if args.data is not None and given:
+        raise InputError(f"give either --data or {', '.join(own)}, not both")
+    if args.data is None and not given:
+        raise InputError(f"give --data DIR, or {', '.join(own)} for your own tables")
+    if args.data is not None:
+        from data_gen.dataset import read_manifest
+
+        read_manifest(args.data)
+        return args.data
+    missing = [k for k, v in own.items() if v is None]
+    if missing:
+        raise InputError(f"{', '.join(given)} also need(s) {', '.join(missing)}")
+    from benchmark.user_tables import load_user_tables
+
+    return load_user_tables(args.requests, args.filers, args.mapping)
+
+
 def _add_link(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("link", help="run one matching strategy on a dataset folder")
-    p.add_argument("--data", type=Path, required=True, help="dataset folder written by generate")
+    p = sub.add_parser(
+        "link", help="run one matching strategy on a dataset folder or on your own tables"
+    )
+    _add_data_options(p)
     p.add_argument(
         "--strategy",
         required=True,
@@ -310,6 +375,12 @@ def _add_link(sub: argparse._SubParsersAction) -> None:
         "--one-to-one", action="store_true", help="keep each request's and record's best pair only"
     )
     p.add_argument("--force", action="store_true", help="replace an existing link folder")
+    p.add_argument(
+        "--write-records",
+        action="store_true",
+        help="also write records.parquet: every pair with both sides' names, dates of birth, "
+        "addresses and TINs (personal data; off by default)",
+    )
     _add_backend_options(p)
     p.set_defaults(func=_cmd_link)
 
@@ -347,17 +418,21 @@ def _cmd_strategies(args: argparse.Namespace) -> int:
 
 def _cmd_link(args: argparse.Namespace) -> int:
     from benchmark.link import run_link
-    from data_gen.dataset import check_output_folder, read_manifest
+    from benchmark.strategies import get_strategy
+    from data_gen.dataset import check_output_folder
 
-    read_manifest(args.data)
+    get_strategy(args.strategy)
+    backend = _backend(args)
+    data = _data_source(args)
     check_output_folder(args.out, force=args.force)
     m = run_link(
-        args.data,
+        data,
         args.strategy,
         args.out,
-        backend=_backend(args),
+        backend=backend,
         one_to_one=args.one_to_one,
         force=args.force,
+        write_records=args.write_records,
     )
     pc = m["pair_completeness"]
     print(
@@ -365,6 +440,8 @@ def _cmd_link(args: argparse.Namespace) -> int:
         f"{'n/a' if pc is None else f'{pc:.1%}'} of true pairs among them) in {m['timings_seconds']['total']:.1f} s on {m['backend']}"
     )
     print(f"pairs: {args.out / 'pairs.parquet'}")
+    if args.write_records:
+        print(f"records with names (personal data): {args.out / 'records.parquet'}")
     return 0
 
 
@@ -372,7 +449,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate", help="score link folders against the ground truth: metrics, harm, disparities"
     )
-    p.add_argument("--data", type=Path, required=True, help="dataset folder written by generate")
+    _add_data_options(p)
     p.add_argument(
         "--pairs",
         type=Path,
@@ -395,28 +472,50 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         help="main operating point of scored strategies (rules use their own decision)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing evaluation folder")
+    p.add_argument(
+        "--suppress-below",
+        type=int,
+        default=None,
+        metavar="N",
+        help="blank every reported count from 1 to N-1, and the figures computed from them "
+        "(for runs on real data)",
+    )
     _add_backend_options(p)
     p.set_defaults(func=_cmd_evaluate)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from benchmark.evaluate import evaluate
-    from benchmark.summary import format_summary, main_figures
-    from data_gen.dataset import check_output_folder, read_manifest
+    from benchmark.summary import format_match_counts, format_summary, main_figures
+    from data_gen.dataset import check_output_folder
 
-    read_manifest(args.data)
-    check_output_folder(args.out, force=args.force)
     if args.replicates < 1:
         raise InputError(f"--replicates {args.replicates}: must be at least 1")
+    if args.suppress_below is not None and args.suppress_below < 1:
+        raise InputError(f"--suppress-below {args.suppress_below}: must be at least 1")
+    backend = _backend(args)
+    data = _data_source(args)
+    check_output_folder(args.out, force=args.force)
     m = evaluate(
-        args.data,
+        data,
         args.pairs,
         args.out,
         replicates=args.replicates,
         main_point=args.operating_point,
-        backend=_backend(args),
+        backend=backend,
         force=args.force,
+        suppress_below=args.suppress_below,
     )
+    if not m["labelled"]:
+        print(
+            f"{m['n_requests']:,} requests, no ground truth (the mapping names no entity_id): "
+            "match counts only, no accuracy. Each strategy at its own decision (scored "
+            "strategies: every candidate pair; see score_distribution for thresholds):"
+        )
+        for line in format_match_counts(args.out / "match_counts.parquet"):
+            print(line)
+        print(f"evaluation: {args.out} (match_counts, score_distribution)")
+        return 0
     several = m["replicates"] > 1
     print(
         f"{m['n_requests']:,} requests, {m['true_pairs']:,} true pairs, {m['replicates']} world(s). "
@@ -426,9 +525,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         + " [95% interval]"
         + ", per 100,000 requests:"
     )
-    for line in format_summary(main_figures(args.out)):
+    for line in format_summary(main_figures(args.out), suppress_below=m["suppress_below"]):
         print(line)
-    print(f"evaluation: {args.out} (threshold_sweep, outcomes, harm_summary, disparities ...)")
+    if not m["harm"]:
+        print("harm: n/a (your tables say nothing of the households at an address)")
+    tables = "threshold_sweep, outcomes, " + ("harm_summary, " if m["harm"] else "")
+    print(f"evaluation: {args.out} ({tables}disparities ...)")
     return 0
 
 
@@ -545,6 +647,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_generate(sub)
+    _add_export(sub)
     _add_strategies(sub)
     _add_link(sub)
     _add_evaluate(sub)

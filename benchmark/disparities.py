@@ -37,8 +37,12 @@ def wilson_interval(k: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.nd
     return low, high
 
 
-def disparities(decisions: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
-    """Wrong-person rate per group of requests, for every dimension in :data:`DIMENSIONS`.
+def disparities(
+    decisions: pd.DataFrame,
+    requests: pd.DataFrame,
+    dimensions: tuple[str, ...] = DIMENSIONS,
+) -> pd.DataFrame:
+    """Wrong-person rate per group of requests, for each dimension (default :data:`DIMENSIONS`).
 
     Parameters
     ----------
@@ -46,6 +50,8 @@ def disparities(decisions: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame
         The accepted pairs: request_id, record_id, is_true.
     requests : DataFrame
         Every request with has_true_pair and the group columns.
+    dimensions : tuple of str
+        The group columns of ``requests`` to break the rate down by.
 
     Returns
     -------
@@ -69,7 +75,7 @@ def disparities(decisions: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame
         index=req.index,
     )
     frames = []
-    for dim in DIMENSIONS:
+    for dim in dimensions:
         g = flags.groupby(req[dim].astype(str), sort=True)
         t = pd.DataFrame(
             {

@@ -32,6 +32,7 @@ from benchmark.metrics import (
 )
 from benchmark.outcomes import per_100k, request_outcomes
 from benchmark.strategies import Backend
+from benchmark.user_tables import UserTables
 from data_gen.dataset import atomic_folder, check_output_folder, package_versions
 from data_gen.errors import InputError
 
@@ -114,7 +115,13 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
             f"{folder}/link_manifest.json: natural_threshold must be a number or null, not {natural!r}"
         )
     data = truth.manifest
-    if manifest.get("data_config_sha256") != data.get("config_sha256") or manifest.get(
+    if data.get("inputs_sha256") is not None:
+        if manifest.get("data_inputs_sha256") != data["inputs_sha256"]:
+            raise InputError(
+                f"{folder}: pairs were not linked on these tables and mapping "
+                "(link them again with the same --requests, --filers and --mapping)"
+            )
+    elif manifest.get("data_config_sha256") != data.get("config_sha256") or manifest.get(
         "data_seed"
     ) != data.get("seed"):
         raise InputError(
@@ -250,6 +257,10 @@ def _evaluate_one(
         decisions = pairs.loc[accept, ["request_id", "record_id"]].assign(is_true=is_true[accept])
         head = {**key, "main": main, "threshold": threshold}
         parts["outcomes"].append({**head, **request_outcomes(decisions, truth.requests)})
+        disp = disparities(decisions, truth.requests, truth.dimensions)
+        parts["disparities"].append(disp.assign(**key)[[*KEYS, *disp.columns]])
+        if not truth.households_known:
+            continue
         wrong = decisions[~decisions["is_true"]]
         right = decisions[decisions["is_true"]]
         homes = {}
@@ -274,12 +285,10 @@ def _evaluate_one(
             parts["harm_households"].append(
                 table.assign(**key, disclosure=kind)[[*KEYS, "disclosure", *table.columns]]
             )
-        disp = disparities(decisions, truth.requests)
-        parts["disparities"].append(disp.assign(**key)[[*KEYS, *disp.columns]])
 
 
 def evaluate(
-    data: str | Path,
+    data: str | Path | UserTables,
     pairs: list[Path],
     out: str | Path,
     *,
@@ -287,13 +296,19 @@ def evaluate(
     main_point: str = "precision_0.99",
     backend: Backend | None = None,
     force: bool = False,
+    suppress_below: int | None = None,
 ) -> dict:
     """Evaluate link folders against a dataset folder and write the evaluation folder.
 
     Parameters
     ----------
-    data : path
-        Dataset folder written by ``itin-bench generate``.
+    data : path or UserTables
+        Dataset folder written by ``itin-bench generate``, or user tables read
+        through a mapping (:func:`benchmark.user_tables.load_user_tables`).
+        User tables with an entity id get every table but the harm tables
+        (nothing is known of households); without one, only ``match_counts``
+        and ``score_distribution``
+        (:mod:`benchmark.score_distribution`).
     pairs : list of path
         Link folders (or folders of link folders) written by ``itin-bench link``.
     out : path
@@ -308,20 +323,34 @@ def evaluate(
         reported at their natural decision).
     backend : Backend, optional
         Where replicate worlds are linked (default: DuckDB).
+    suppress_below : int, optional
+        Blank every count from 1 to this number minus one, and the figures
+        computed from them (:mod:`benchmark.privacy`), for runs on real data.
 
     Returns
     -------
     dict
         The evaluation manifest.
     """
+    from benchmark.ground_truth import user_ground_truth
+    from benchmark.privacy import suppress_small_counts
     from benchmark.replicates import headline_figures, intervals, replicate_tables
+    from benchmark.score_distribution import unlabelled_tables
 
     if replicates < 1:
         raise InputError(f"--replicates {replicates}: must be at least 1")
+    if suppress_below is not None and suppress_below < 1:
+        raise InputError(f"--suppress-below {suppress_below}: must be at least 1")
+    user = data if isinstance(data, UserTables) else None
+    if user is not None and replicates > 1:
+        raise InputError(
+            f"--replicates {replicates}: user tables are one world; replicate worlds "
+            "need a generated dataset (--data)"
+        )
     out = Path(out)
     check_output_folder(out, force=force)
     started = time.perf_counter()
-    truth = load_ground_truth(data)
+    truth = user_ground_truth(data) if isinstance(data, UserTables) else load_ground_truth(data)
     runs = sorted(
         (load_link_run(folder, truth) for folder in find_link_folders(pairs)),
         key=_registry_order,
@@ -330,25 +359,37 @@ def evaluate(
         raise InputError(
             f"--operating-point {main_point}: expected one of precision_0.95, precision_0.99, recall_0.90"
         )
-    tables = evaluate_runs(truth, runs, main_point)
-    figures = [headline_figures(tables, 0)]
-    for k in range(1, replicates):
-        log.info("replicate %d of %d", k + 1, replicates)
-        figures.append(
-            headline_figures(
-                replicate_tables(Path(data), runs, k, backend or Backend(), main_point), k
+    if truth.labelled:
+        tables = evaluate_runs(truth, runs, main_point)
+        figures = [headline_figures(tables, 0)]
+        for k in range(1, replicates):
+            log.info("replicate %d of %d", k + 1, replicates)
+            figures.append(
+                headline_figures(
+                    replicate_tables(Path(str(data)), runs, k, backend or Backend(), main_point),
+                    k,
+                )
             )
-        )
-    tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
-    tables["intervals"] = intervals(tables["replicate_figures"])
+        tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
+        tables["intervals"] = intervals(tables["replicate_figures"])
+        if not truth.households_known:
+            for name in ("harm_summary", "harm_households"):
+                del tables[name]
+    else:
+        tables = unlabelled_tables(runs, truth.n_requests)
+    if suppress_below is not None:
+        tables = suppress_small_counts(tables, suppress_below)
     manifest = {
-        "data": str(data),
+        "data": user.describe() if user is not None else str(data),
+        "labelled": truth.labelled,
+        "harm": truth.households_known,
+        "suppress_below": suppress_below,
         "data_config_sha256": truth.manifest.get("config_sha256"),
         "data_seed": truth.manifest.get("seed"),
         "replicates": replicates,
         "main_operating_point": main_point,
         "n_requests": truth.n_requests,
-        "true_pairs": truth.n_true,
+        "true_pairs": truth.n_true if truth.labelled else None,
         "links": {r.strategy: str(r.folder) for r in runs},
         "operating_points": [
             {"name": p.name, "kind": p.kind, "target": p.target} for p in OPERATING_POINTS

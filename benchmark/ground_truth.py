@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from benchmark.disparities import DIMENSIONS
 from data_gen.dataset import read_manifest, read_table
 from data_gen.errors import InputError
+
+if TYPE_CHECKING:
+    from benchmark.user_tables import UserTables
 
 # ACS "units in structure" bands; the world builds 1, 2–9 and 50–300-unit buildings
 BUILDING_SIZE_BINS = (0, 1, 4, 9, 49, np.inf)
@@ -44,6 +49,14 @@ class GroundTruth:
         lprs, mixed_status: the household living at each address now.
     manifest : dict
         The dataset manifest.
+    labelled : bool
+        Whether the true pairs are known (user tables without an entity id
+        are not: only match counts and score distributions can be reported).
+    households_known : bool
+        Whether the households behind addresses are known (generated worlds
+        only): without them there is no harm table.
+    dimensions : tuple of str
+        The request columns that disparities are broken down by.
     """
 
     requests: pd.DataFrame
@@ -51,6 +64,9 @@ class GroundTruth:
     record_address: pd.DataFrame
     residents: pd.DataFrame
     manifest: dict
+    labelled: bool = True
+    households_known: bool = True
+    dimensions: tuple[str, ...] = DIMENSIONS
 
     @property
     def n_requests(self) -> int:
@@ -148,6 +164,60 @@ def ground_truth_from_tables(
         record_address=tables["irs_truth"][["record_id", "address_id"]].astype("int64"),
         residents=residents,
         manifest=manifest,
+    )
+
+
+# what user tables can be broken down by: the request's own last name and state
+USER_DIMENSIONS = ("surname_decile", "state")
+
+
+def user_ground_truth(user: UserTables) -> GroundTruth:
+    """The evaluation's view of user tables: true pairs from the entity ids, if any.
+
+    A request's surname decile comes from the last name on the request (a
+    generated world uses the person's true surname) and its state from the
+    request's address; user tables say nothing of households, so there is no
+    harm table.
+    """
+    ids = user.link_data.requests["request_id"].to_numpy()
+    truth = user.true_pairs()
+    labelled = truth is not None
+    if truth is None:
+        truth = pd.DataFrame(
+            {"request_id": pd.Series(dtype="int64"), "record_id": pd.Series(dtype="int64")}
+        )
+    entity = user.request_entity
+    has_pair = pd.Series(ids).isin(truth["request_id"]).to_numpy()
+    last = user.link_data.requests["last_name"]
+    requests = pd.DataFrame(
+        {
+            "request_id": ids,
+            "person_id": (
+                entity.reindex(ids).to_numpy() if entity is not None else np.full(len(ids), np.nan)
+            ),
+            "household_id": np.full(len(ids), -1, dtype=np.int64),
+            # an entity with a filer record is a person who filed
+            "person_filed": has_pair,
+            "has_true_pair": has_pair,
+            "surname_count": surname_counts(last),
+            "state": user.link_data.requests["state"].fillna("unknown").to_numpy(),
+        }
+    )
+    requests["surname_decile"] = frequency_deciles(requests["surname_count"])
+    record_ids = user.link_data.records["record_id"].to_numpy()
+    return GroundTruth(
+        requests=requests.sort_values("request_id", ignore_index=True),
+        truth=truth,
+        record_address=pd.DataFrame(
+            {"record_id": record_ids, "address_id": np.full(len(record_ids), -1, dtype=np.int64)}
+        ),
+        residents=pd.DataFrame(
+            columns=["address_id", "household_id", *HOUSEHOLD_COUNTS, "mixed_status"]
+        ),
+        manifest={"config_sha256": None, "seed": None, "inputs_sha256": user.inputs_sha256},
+        labelled=labelled,
+        households_known=False,
+        dimensions=USER_DIMENSIONS,
     )
 
 

@@ -14,6 +14,8 @@ import pyarrow.parquet as pq
 
 from benchmark.assignment import one_to_one as assign_one_to_one
 from benchmark.strategies import Backend, get_strategy, load_link_data, training_data
+from benchmark.strategies.base import LinkData
+from benchmark.user_tables import UserTables
 from data_gen.dataset import atomic_folder, package_versions, read_manifest, read_table, table_path
 from data_gen.errors import InputError
 
@@ -21,39 +23,75 @@ log = logging.getLogger(__name__)
 
 
 def run_link(
-    data: str | Path,
+    data: str | Path | UserTables,
     strategy: str,
     out: str | Path,
     *,
     backend: Backend | None = None,
     one_to_one: bool = False,
     force: bool = False,
+    write_records: bool = False,
 ) -> dict:
-    """Link a dataset folder with one strategy and write the link folder.
+    """Link a dataset folder (or user tables read through a mapping) with one strategy.
 
-    Writes ``pairs.parquet`` (request_id, record_id, score, strategy), any
-    strategy artifacts (e.g. ``model.json``), ``blocking_report.json`` (pairs
-    per blocking rule and pair completeness against the truth, computed here,
-    after the strategy has run) and ``link_manifest.json``.
+    Writes ``pairs.parquet`` (request_id, record_id, score, strategy; plus
+    request_key and record_key, the original ids, when user tables had text
+    ids), any strategy artifacts (e.g. ``model.json``), ``blocking_report.json``
+    (pairs per blocking rule and pair completeness against the truth, when
+    there is one) and ``link_manifest.json``.  With ``write_records`` it also
+    writes ``records.parquet``: every pair with both sides' names, dates of
+    birth, addresses and TINs, for clerical review.  It is left out by default
+    because it is the one output that holds personal data.
 
     Returns
     -------
     dict
         The link manifest.
+
+    Raises
+    ------
+    InputError
+        On bad input, or a supervised strategy asked to link user tables (it
+        learns from a generated training world of the same scenario).
     """
     backend = backend or Backend()
     out = Path(out)
     cls = get_strategy(strategy)
-    manifest = read_manifest(data)
+    identity: dict[str, object]
+    user = data if isinstance(data, UserTables) else None
+    folder = None if isinstance(data, UserTables) else data
+    if folder is not None:
+        manifest = read_manifest(folder)
+        identity = {
+            "data": str(folder),
+            "data_config_sha256": manifest.get("config_sha256"),
+            "data_seed": manifest.get("seed"),
+        }
+        link_data = load_link_data(folder)  # validate the input before any training
+        truth_path = table_path(folder, "truth")
+        truth = read_table(folder, "truth") if truth_path.exists() else None
+    elif user is not None:
+        if cls.supervised:
+            raise InputError(
+                f"strategy {cls.name} learns from a generated training world; user tables "
+                "(--requests/--filers) can be linked with the unsupervised strategies only"
+            )
+        identity = {
+            "data": user.describe(),
+            "data_config_sha256": None,
+            "data_seed": None,
+            "data_inputs_sha256": user.inputs_sha256,
+        }
+        link_data = user.link_data
+        truth = user.true_pairs()
     with atomic_folder(out, force=force) as tmp:
         started = time.perf_counter()
         instance = cls()
         timings = {}
-        link_data = load_link_data(data)  # validate the input before any training
-        if instance.supervised:
+        if instance.supervised and folder is not None:
             log.info("%s: training on a separately seeded world", cls.name)
             t0 = time.perf_counter()
-            instance.fit(training_data(data), backend)
+            instance.fit(training_data(folder), backend)
             timings["fit"] = time.perf_counter() - t0
         log.info(
             "%s: linking %d requests against %d records on %s",
@@ -66,15 +104,19 @@ def run_link(
         pairs = _check_pairs(instance.link(link_data, backend), link_data, cls.name)
         timings["link"] = time.perf_counter() - t0
         candidates = len(pairs)
-        truth_path = table_path(data, "truth")
         # the blocking report describes the candidates, before any one-to-one assignment
-        report = blocking_report(
-            pairs, read_table(data, "truth") if truth_path.exists() else None, instance.artifacts
-        )
+        report = blocking_report(pairs, truth, instance.artifacts)
         if one_to_one:
             pairs = assign_one_to_one(pairs)
         pairs = pairs.assign(strategy=cls.name)[["request_id", "record_id", "score", "strategy"]]
+        if user is not None:
+            pairs = with_original_ids(pairs, user)
         pq.write_table(pa.Table.from_pandas(pairs, preserve_index=False), tmp / "pairs.parquet")
+        if write_records:
+            records = review_records(pairs, link_data)
+            pq.write_table(
+                pa.Table.from_pandas(records, preserve_index=False), tmp / "records.parquet"
+            )
         for name, artifact in instance.artifacts.items():
             if name != "blocking_rules.json":
                 (tmp / name).write_text(json.dumps(artifact, indent=2, default=str) + "\n")
@@ -88,9 +130,8 @@ def run_link(
             "rule": cls.rule,
             "one_to_one": one_to_one,
             "backend": backend.kind,
-            "data": str(data),
-            "data_config_sha256": manifest.get("config_sha256"),
-            "data_seed": manifest.get("seed"),
+            **identity,
+            "records_written": write_records,
             "candidate_pairs": candidates,
             "pairs": len(pairs),
             "pair_completeness": report["pair_completeness"],
@@ -102,6 +143,41 @@ def run_link(
         }
         (tmp / "link_manifest.json").write_text(json.dumps(link_manifest, indent=2) + "\n")
     return link_manifest
+
+
+def with_original_ids(pairs: pd.DataFrame, user: UserTables) -> pd.DataFrame:
+    """Add request_key / record_key (the user's own text ids) where ids had to be numbered."""
+    out = pairs
+    for keys, id_column, key_column in (
+        (user.request_keys, "request_id", "request_key"),
+        (user.record_keys, "record_id", "record_key"),
+    ):
+        if keys is not None:
+            out = out.assign(**{key_column: keys.reindex(out[id_column]).to_numpy()})
+    return out
+
+
+def review_records(pairs: pd.DataFrame, data: LinkData) -> pd.DataFrame:
+    """Each pair beside both sides' fields (``request_*`` and ``record_*`` columns)."""
+    fields = [
+        "first_name",
+        "last_name",
+        "dob",
+        "house_number",
+        "street",
+        "unit",
+        "city",
+        "state",
+        "zip",
+        "tin",
+    ]
+    req = data.requests[["request_id", "address", *fields]].rename(
+        columns={c: f"request_{c}" for c in ["address", *fields]}
+    )
+    rec = data.records[["record_id", "middle_name", *fields]].rename(
+        columns={c: f"record_{c}" for c in ["middle_name", *fields]}
+    )
+    return pairs.merge(req, on="request_id", how="left").merge(rec, on="record_id", how="left")
 
 
 def _check_pairs(pairs: pd.DataFrame, data, name: str) -> pd.DataFrame:

@@ -36,23 +36,30 @@ def main_figures(evaluation: str | Path) -> pd.DataFrame:
     return out.sort_values("strategy", key=lambda s: s.map(order), kind="stable", ignore_index=True)
 
 
-def format_summary(figures: pd.DataFrame) -> list[str]:
+def format_summary(figures: pd.DataFrame, suppress_below: int | None = None) -> list[str]:
     """The headline table as aligned text lines: recall, wrong-person disclosures, harm per 100,000.
 
     Each figure is followed by its 95% interval in brackets where there is one.
+    A figure the evaluation does not have (harm, for user tables) shows as
+    "n/a"; one blanked by ``--suppress-below`` as "suppressed".
     """
     if figures.empty:
         return ["no strategy has a decision at its main operating point"]
-    table = figures.pivot_table(
-        index=["strategy", "operating_point"],
-        columns="metric",
-        values=["mean", "ci_low", "ci_high"],
-        sort=False,
+    keys = ["strategy", "operating_point"]
+    # unstack keeps blank figures ("not reached" or "suppressed"), unlike pivot_table
+    table = (
+        figures.drop_duplicates([*keys, "metric"])
+        .set_index([*keys, "metric"])[["mean", "ci_low", "ci_high"]]
+        .unstack("metric")
+        .reindex(pd.MultiIndex.from_frame(figures[keys].drop_duplicates()))
     )
 
     def cell(key: tuple, metric: str, pattern: str) -> str:
-        if ("mean", metric) not in table.columns or pd.isna(table.loc[key, ("mean", metric)]):
-            return "not reached"
+        if ("mean", metric) not in table.columns:
+            return "n/a"
+        if pd.isna(table.loc[key, ("mean", metric)]):
+            reached = table.loc[key, ("mean", "target_reached")]
+            return "suppressed" if suppress_below and reached == 1 else "not reached"
         text = pattern.format(table.loc[key, ("mean", metric)])
         if ("ci_low", metric) not in table.columns or ("ci_high", metric) not in table.columns:
             return text  # no interval for this figure (e.g. a share from one world)
@@ -77,6 +84,38 @@ def format_summary(figures: pd.DataFrame) -> list[str]:
         )
 
     return [line(header), *(line(r) + n for r, n in zip(rows, notes, strict=True))]
+
+
+def format_match_counts(path: str | Path) -> list[str]:
+    """The match counts of an evaluation without ground truth, as aligned text lines."""
+    counts = pd.read_parquet(path)
+    counts = counts[counts["assignment"] == "none"]
+    header = ["strategy", "threshold", "pairs", "requests matched", "records matched"]
+
+    def number(value: object, pattern: str = "{:,.0f}") -> str:
+        return "suppressed" if pd.isna(value) else pattern.format(value)
+
+    rows = [
+        [
+            str(r.strategy),
+            "all candidates" if pd.isna(r.threshold) else f"{r.threshold:g}",
+            number(r.pairs),
+            number(r.requests_matched)
+            + ("" if pd.isna(r.requests_matched_share) else f" ({r.requests_matched_share:.1%})"),
+            number(r.records_matched),
+        ]
+        for r in counts.itertuples()
+    ]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)
+    ]
+    return [
+        "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        for cells in (header, *rows)
+    ]
 
 
 # per-100k figures of a run that are scaled up to the whole file

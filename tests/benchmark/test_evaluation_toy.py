@@ -431,4 +431,9 @@ def test_scored_strategies_are_summarised_at_the_chosen_point_and_rules_at_their
     lines = format_summary(figures)
     assert lines[0].split()[:3] == ["strategy", "operating", "point"]
     assert "50.0% [40.0%-60.0%]" in lines[1] and "1,234 [1,000-1,500]" in lines[1]
-    assert "not reached" in lines[1]  # no household figures were given
+    assert "n/a" in lines[1]  # no household figures were given (as for user tables)
+    # a figure present but blank is "not reached", or "suppressed" when counts were blanked
+    unreached = figures.assign(mean=[np.nan, np.nan, 0.0])
+    assert format_summary(unreached)[1].count("not reached") == 2
+    blanked = figures.assign(mean=[np.nan, np.nan, 1.0])
+    assert format_summary(blanked, suppress_below=10)[1].count("suppressed") == 2
