@@ -106,6 +106,12 @@ def ground_truth_from_tables(
     if missing:
         raise InputError(f"{folder}: missing table(s) {', '.join(missing)}")
     _require(folder, tables)
+    if tables["requests"].empty:
+        raise InputError(f"{folder}: requests.parquet has no rows")
+    for name, key in (("requests", "request_id"), ("persons", "person_id")):
+        ids = tables[name][key]
+        if not pd.api.types.is_integer_dtype(ids) or not ids.is_unique:
+            raise InputError(f"{folder}: {name}.{key} must be unique whole numbers")
     persons = tables["persons"]
     households = tables["households"]
     addresses = tables["addresses"]

@@ -5,8 +5,13 @@ Each stage writes its own folder below ``results/runs/<scenario>/`` and a
 on, the keys of the stages it reads, and the source code that computes it.  A
 rerun reuses every stage whose key is unchanged and redoes the rest (all of
 them with ``force``).  Stage folders are written to a temporary sibling and
-moved into place only when complete, so an interrupted run keeps earlier
-results and the next run resumes from the last finished stage.
+moved into place only when complete, so an interrupted run (Ctrl-C or kill)
+keeps earlier results and the next run resumes from the last finished stage.
+
+``run_manifest.json`` describes the last run that finished: a new run replaces
+it (atomically) only at its end, so an interrupted run leaves the previous
+one's in place.  What each stage folder holds is said by its own
+``stage.json``, written when the folder is complete.
 """
 
 from __future__ import annotations
@@ -227,8 +232,8 @@ def run(
     backend = backend or Backend()
     folder = Path(out_root) / scenario.name
     _check_run_folder(folder)
-    # the manifest describes a finished run: it goes first and comes back at the end
-    (folder / "run_manifest.json").unlink(missing_ok=True)
+    # run_manifest.json describes the last finished run: the previous one's stays until
+    # this run finishes and replaces it, so an interrupted run changes no finished file
     result = RunResult(folder=folder, scenario=scenario)
     calibrating = bool(scenario.calibration.grid)
     total = 3 + len(names) + 1 + calibrating
@@ -359,6 +364,7 @@ def run(
         "packages": package_versions(),
         "git_revision": _git_revision(),
     }
+    # written aside and renamed over the previous run's: a reader sees one or the other
     tmp = folder / ".run_manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     tmp.replace(folder / "run_manifest.json")

@@ -145,6 +145,12 @@ def atomic_folder(out: Path, *, force: bool) -> Iterator[Path]:
     On any error (or Ctrl-C) the temporary folder is removed and ``out`` is left
     as it was.  An existing ``out`` is replaced only with ``force``.
 
+    The temporary folder is named ``.<name>.tmp-<pid>-XXXX`` after the writing
+    process.  A process killed outright (SIGKILL, power loss) cannot remove it,
+    so each write first removes the leftovers of writers of ``out`` that are no
+    longer running (:func:`remove_stale_temporaries`); a running writer's
+    folder is never touched.
+
     Raises
     ------
     InputError
@@ -153,14 +159,15 @@ def atomic_folder(out: Path, *, force: bool) -> Iterator[Path]:
     check_output_folder(out, force=force)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        remove_stale_temporaries(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out)}{os.getpid()}-", dir=out.parent))
     except OSError as exc:
         raise InputError(f"{out}: cannot write there ({exc.strerror or exc})") from None
     try:
         yield tmp
         os.chmod(tmp, 0o755)
         if out.exists():
-            trash = out.with_name(f".{out.name}.old-{os.getpid()}")
+            trash = out.with_name(f"{_trash_prefix(out)}{os.getpid()}")
             out.rename(trash)
             tmp.rename(out)
             shutil.rmtree(trash)
@@ -172,6 +179,69 @@ def atomic_folder(out: Path, *, force: bool) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _temp_prefix(out: Path) -> str:
+    return f".{out.name}.tmp-"
+
+
+def _trash_prefix(out: Path) -> str:
+    return f".{out.name}.old-"
+
+
+def _writer_pid(name: str, out: Path) -> int | None:
+    """The PID in a sibling's name if it is a temporary (``.tmp-<pid>-*``) or replaced
+    (``.old-<pid>``) folder of ``out`` written by :func:`atomic_folder`, else None."""
+    if name.startswith(_temp_prefix(out)):
+        pid, dash, _ = name[len(_temp_prefix(out)) :].partition("-")
+        if not dash:
+            return None  # an older unnamed temporary: its writer cannot be told
+    elif name.startswith(_trash_prefix(out)):
+        pid = name[len(_trash_prefix(out)) :]
+    else:
+        return None
+    return int(pid) if pid.isascii() and pid.isdigit() and int(pid) > 0 else None
+
+
+def process_is_running(pid: int) -> bool:
+    """Whether a process with this PID exists (on this machine); True when it cannot be told."""
+    if pid <= 0 or os.name != "posix":
+        # os.kill(0 or less, ...) signals process groups; on Windows it terminates
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists but is another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove the temporary and replaced siblings of ``out`` left by writers that died.
+
+    Only folders named by :func:`atomic_folder` with the PID of a process that is
+    no longer running are removed; those of this process or of any running one
+    are kept.  A writer killed between moving the previous ``out`` aside and
+    moving its new one in leaves no ``out`` at all: the previous one is then
+    moved back rather than removed.  Returns the folders removed.
+    """
+    removed: list[Path] = []
+    try:
+        siblings = list(out.parent.iterdir())
+    except OSError:
+        return removed
+    for path in siblings:
+        pid = _writer_pid(path.name, out)
+        if pid is None or pid == os.getpid() or process_is_running(pid):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            if path.name.startswith(_trash_prefix(out)) and not out.exists():
+                path.rename(out)  # the earlier results, never replaced: keep them
+                continue
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def check_output_folder(out: Path, *, force: bool) -> None:
@@ -211,9 +281,12 @@ def read_manifest(folder: str | Path) -> dict:
     if not path.is_file():
         raise InputError(f"{folder}: not a dataset folder (no manifest.json)")
     try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        manifest = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise InputError(f"{path}: expected a JSON object, not {type(manifest).__name__}")
+    return manifest
 
 
 def table_path(folder: str | Path, name: str) -> Path:
