@@ -268,12 +268,8 @@ def load_user_tables(requests: str | Path, filers: str | Path, mapping: str | Pa
     req, rec = frames["requests"], frames["filers"]
     request_ids, request_keys = _numbered_ids(req["id"])
     record_ids, record_keys = _numbered_ids(rec["id"])
-    requests_table = pd.DataFrame({"request_id": request_ids})
-    for column in REQUEST_COLUMNS[1:]:
-        requests_table[column] = req[column].to_numpy() if column in req else None
-    records_table = pd.DataFrame({"record_id": record_ids})
-    for column in RECORD_COLUMNS[1:]:
-        records_table[column] = rec[column].to_numpy() if column in rec else None
+    requests_table = _with_columns(request_ids, "request_id", req, REQUEST_COLUMNS[1:])
+    records_table = _with_columns(record_ids, "record_id", rec, RECORD_COLUMNS[1:])
     records_table["tin_type"] = _tin_type(records_table["tin"])
     files = {name: _sha256(paths[name]) for name in TABLES}
     files["mapping"] = _sha256(Path(mapping))
@@ -308,6 +304,21 @@ def load_user_tables(requests: str | Path, filers: str | Path, mapping: str | Pa
         " with ground truth" if spec.has_truth else " (no ground truth)",
     )
     return tables
+
+
+def _with_columns(
+    ids: np.ndarray, id_column: str, fields: pd.DataFrame, columns: tuple[str, ...]
+) -> pd.DataFrame:
+    """The table a strategy sees: ids, then each column (null where the mapping names none)."""
+    out = {id_column: ids}
+    for column in columns:
+        if column in fields:
+            out[column] = fields[column].reset_index(drop=True)
+        elif column == "dob":
+            out[column] = pd.Series([None] * len(ids), dtype=object)
+        else:
+            out[column] = pd.Series(pd.NA, index=range(len(ids)), dtype="str")
+    return pd.DataFrame(out)
 
 
 def read_user_table(path: Path, mapping: TableMapping, source: str) -> pd.DataFrame:
@@ -350,7 +361,7 @@ def read_user_table(path: Path, mapping: TableMapping, source: str) -> pd.DataFr
     if "address" in out and not parts:
         parsed = parse_addresses(out["address"])
         for part in ADDRESS_PARTS:
-            out[part] = parsed[part].to_numpy()
+            out[part] = parsed[part].astype("str")
     elif "address" not in out and mapping.table == "requests":
         out["address"] = compose_addresses(out)
     return out
@@ -400,7 +411,10 @@ def _read_file(path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def _text(path: Path, column: str, values: pd.Series) -> pd.Series:
-    """Cells as stripped text, empty ones null; numbers refused where they lose leading zeros."""
+    """Cells as stripped text (pandas' string dtype, as in a dataset folder), empty ones null.
+
+    Numbers are refused where they lose leading zeros.
+    """
     if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
         raise InputError(
             f"{path}: column {column!r} holds numbers; store it as text "
@@ -408,29 +422,26 @@ def _text(path: Path, column: str, values: pd.Series) -> pd.Series:
         )
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
         raise InputError(f"{path}: column {column!r} must hold text, not {values.dtype}")
-    cells = values.to_numpy(dtype=object)
-    missing = pd.isna(values).to_numpy()
-    not_text = np.array(
-        [not m and not isinstance(v, str) for v, m in zip(cells, missing, strict=True)], dtype=bool
-    )
-    if not_text.any():
-        row = int(np.flatnonzero(not_text)[0])
+    if values.dtype == object:  # a Parquet column of mixed or binary cells
+        not_text = values.map(lambda v: not (v is None or isinstance(v, str)), na_action="ignore")
+        bad = not_text.fillna(False).astype(bool).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{path}: data row {row + 1}, column {column!r}: "
+                f"{type(values.iloc[row]).__name__} value where text was expected"
+            )
+    text = values.astype("str").str.strip()
+    lengths = text.str.len()
+    text = text.where(lengths > 0)
+    longest = lengths.fillna(0).to_numpy(dtype=np.int64)
+    if len(longest) and longest.max() > MAX_FIELD_CHARS:
+        row = int(np.argmax(longest))
         raise InputError(
-            f"{path}: data row {row + 1}, column {column!r}: {type(cells[row]).__name__} "
-            "value where text was expected"
-        )
-    stripped = np.array(
-        [None if m else (v.strip() or None) for v, m in zip(cells, missing, strict=True)],
-        dtype=object,
-    )
-    lengths = np.fromiter((len(v) if v is not None else 0 for v in stripped), dtype=np.int64)
-    if len(lengths) and lengths.max() > MAX_FIELD_CHARS:
-        row = int(np.argmax(lengths))
-        raise InputError(
-            f"{path}: data row {row + 1}, column {column!r}: {lengths[row]:,} characters "
+            f"{path}: data row {row + 1}, column {column!r}: {longest[row]:,} characters "
             f"(at most {MAX_FIELD_CHARS}; is the delimiter or quoting broken?)"
         )
-    return pd.Series(stripped, index=values.index, dtype=object)
+    return text
 
 
 def _entity_text(path: Path, column: str, values: pd.Series) -> pd.Series:
@@ -441,8 +452,7 @@ def _entity_text(path: Path, column: str, values: pd.Series) -> pd.Series:
             raise InputError(f"{path}: column {column!r}: entity ids must be whole numbers or text")
         values = values.astype("Int64")
     if pd.api.types.is_integer_dtype(values):
-        text = values.astype(str).astype(object)
-        return text.where(values.notna(), None)
+        return values.astype("str").where(values.notna())
     return _text(path, column, values)
 
 
@@ -490,8 +500,8 @@ def _numbered_ids(ids: pd.Series) -> tuple[np.ndarray, pd.Series | None]:
     """Whole-number ids as they are; text ids numbered in sorted order (with the originals kept)."""
     if pd.api.types.is_integer_dtype(ids):
         return ids.to_numpy(dtype=np.int64), None
-    text = ids.astype(str)
-    if text.map(lambda v: bool(_INTEGER.fullmatch(v))).all():
+    text = ids.astype("str")
+    if text.str.fullmatch(_INTEGER.pattern).all():
         numbers = text.astype(np.int64)
         if numbers.astype(str).eq(text).all():  # "007" would not survive the round trip
             return numbers.to_numpy(), None
@@ -503,11 +513,9 @@ def _numbered_ids(ids: pd.Series) -> tuple[np.ndarray, pd.Series | None]:
 
 def _tin_type(tins: pd.Series) -> pd.Series:
     """ITIN or SSN by the number's form (ITINs begin with a 9), as on the generated records."""
-    digits = tins.map(lambda v: re.sub(r"\D", "", v) if isinstance(v, str) else None)
-    kind = digits.map(
-        lambda d: None if not d else ("ITIN" if d.startswith("9") else "SSN"), na_action="ignore"
-    )
-    return kind.astype(object).where(kind.notna(), None)
+    digits = tins.astype("str").str.replace(r"\D", "", regex=True)
+    kind = pd.Series(np.where(digits.str.startswith("9", na=False), "ITIN", "SSN"), dtype="str")
+    return kind.where((digits.str.len() > 0).to_numpy())
 
 
 # usaddress labels → our address parts, in the order they are written
@@ -561,16 +569,36 @@ def parse_addresses(lines: pd.Series) -> pd.DataFrame:
 
 
 def compose_addresses(parts: pd.DataFrame) -> pd.Series:
-    """The one-line address (``12 MAIN ST APT 4, YUMA, AZ 85364``) from its parts."""
+    """The one-line address (``12 MAIN ST APT 4, YUMA, AZ 85364``) from its parts.
 
-    def line(row: pd.Series) -> str | None:
-        street = " ".join(str(row[p]) for p in _LINE_PARTS if p in row and row[p] is not None)
-        place = " ".join(str(row[p]) for p in ("state", "zip") if p in row and row[p] is not None)
-        city = row["city"] if "city" in row and row["city"] is not None else None
-        pieces = [p for p in (street, city, place) if p]
-        return ", ".join(pieces) or None
+    Examples
+    --------
+    >>> parts = pd.DataFrame({"house_number": ["12", None], "street": ["MAIN ST", None],
+    ...                       "city": ["YUMA", "ALAMO"], "state": ["AZ", "TX"], "zip": [None, "78516"]})
+    >>> compose_addresses(parts).tolist()
+    ['12 MAIN ST, YUMA, AZ', 'ALAMO, TX 78516']
+    """
 
-    return parts.apply(line, axis=1).astype(object)
+    def joined(columns: list[pd.Series], sep: str) -> pd.Series:
+        text = pd.Series("", index=parts.index, dtype="str")
+        for column in columns:
+            value = column.astype("str").fillna("")
+            gap = pd.Series(np.where((text != "") & (value != ""), sep, ""), index=parts.index)
+            text = text + gap + value
+        return text
+
+    def present(names: tuple[str, ...]) -> list[pd.Series]:
+        return [parts[n] for n in names if n in parts]
+
+    line = joined(
+        [
+            joined(present(_LINE_PARTS), " "),
+            joined(present(("city",)), " "),
+            joined(present(("state", "zip")), " "),
+        ],
+        ", ",
+    )
+    return line.where(line != "")
 
 
 def _sha256(path: Path) -> str:
