@@ -232,6 +232,8 @@ def name_swap(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _swap_eligible(values: np.ndarray) -> np.ndarray:
+    if values.shape[1] < 2:  # a table with one name column has nothing to swap
+        return np.zeros(len(values), dtype=bool)
     a, b = values[:, 0], values[:, 1]
     return _strings(a) & _strings(b) & (a != b)
 
@@ -744,6 +746,8 @@ def apply_noise(
                     out[col] = pd.Series(current.astype("datetime64[s]"), index=out.index)
                 else:
                     current = _column_values(out[col])
+                    if not current.flags.writeable:  # a read-only view of an object column
+                        current = current.copy()
                     current[rows] = w[changed]
                     out.isetitem(col_pos, pd.Series(current, index=out.index, dtype=out[col].dtype))
                 logs.append(

@@ -25,10 +25,19 @@ FEATURE_COLUMNS = (
 )
 
 
+def _one_dob(value: object) -> str | None:
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")
+
+
 @normalize.per_distinct
 def _dob_text(values: pd.Series) -> pd.Series:
-    dob = pd.to_datetime(values, errors="coerce")
-    return dob.dt.strftime("%Y-%m-%d").astype(object).where(dob.notna(), None)
+    # each date on its own: a vectorised parse guesses one format for all (from the first)
+    # and refuses mixed UTC offsets; there are only some 40,000 distinct dates of birth
+    return pd.Series([_one_dob(v) for v in values], index=values.index, dtype=object)
 
 
 @normalize.per_distinct
