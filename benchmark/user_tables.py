@@ -336,15 +336,15 @@ def read_user_table(path: Path, mapping: TableMapping, source: str) -> pd.DataFr
         empty; if a mapped column is missing; if an id is missing or repeated;
         if a date does not match the format; or if a cell is absurdly long.
     """
-    raw = _read_file(path, list(mapping.columns.values()))
-    if raw.empty:
-        raise InputError(f"{path}: the table has no rows")
+    raw, names = _read_file(path, list(mapping.columns.values()))
     for key, column in mapping.columns.items():
-        if column not in raw.columns:
+        if column not in names:
             raise InputError(
                 f"{path}: no column {column!r} (named by {source} [{mapping.table}] {key})"
-                + _suggest(column, [str(c) for c in raw.columns])
+                + _suggest(column, names)
             )
+    if raw.empty:
+        raise InputError(f"{path}: the table has no rows")
     out = pd.DataFrame(index=raw.index)
     for key, column in mapping.columns.items():
         values = raw[column]
@@ -352,6 +352,8 @@ def read_user_table(path: Path, mapping: TableMapping, source: str) -> pd.DataFr
             out[key] = _dates(path, column, values, mapping.dob_format)
         elif key == "id" and pd.api.types.is_integer_dtype(values):
             out[key] = values
+        elif key == "id" and pd.api.types.is_float_dtype(values):
+            raise InputError(f"{path}: column {column!r}: ids must be whole numbers or text")
         elif key == "entity_id":
             out[key] = _entity_text(path, column, values)
         else:
@@ -367,7 +369,8 @@ def read_user_table(path: Path, mapping: TableMapping, source: str) -> pd.DataFr
     return out
 
 
-def _read_file(path: Path, columns: list[str]) -> pd.DataFrame:
+def _read_file(path: Path, columns: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The file's ``columns`` (those it has, all of a CSV's) and the names of all its columns."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -384,13 +387,14 @@ def _read_file(path: Path, columns: list[str]) -> pd.DataFrame:
                 "save the file as UTF-8"
             ) from None
         try:
-            return pd.read_csv(
+            frame = pd.read_csv(
                 path,
                 dtype=str,
                 keep_default_na=False,
                 encoding="utf-8-sig",
                 skip_blank_lines=True,
             )
+            return frame, [str(c) for c in frame.columns]
         except pd.errors.EmptyDataError:
             raise InputError(f"{path}: the file is empty (not even a header row)") from None
         except (pd.errors.ParserError, ValueError) as exc:
@@ -403,10 +407,7 @@ def _read_file(path: Path, columns: list[str]) -> pd.DataFrame:
             table = pq.read_table(path, columns=present)
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-        frame = table.to_pandas()
-        for missing in (c for c in schema.names if c not in frame.columns):
-            frame[missing] = None  # only for "did you mean" messages; never read
-        return frame
+        return table.to_pandas(), list(schema.names)
     raise InputError(f"{path}: expected a .csv or .parquet file, not {suffix or 'no extension'}")
 
 

@@ -245,13 +245,17 @@ def _duplicate_id(frame: pd.DataFrame) -> None:
     frame.loc[9, "case_number"] = frame.loc[2, "case_number"]
 
 
-def _as_parquet_with_numeric_zip(paths: dict[str, Path]) -> None:
-    frame = pd.read_csv(paths["filers"], dtype=str, keep_default_na=False)
-    frame["zip"] = pd.to_numeric(frame["zip"])
-    target = paths["filers"].with_suffix(".parquet")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), target)
-    paths["filers"].unlink()
-    paths["filers"] = target
+def _filers_as_parquet(edit):
+    """The filer table written as Parquet after ``edit`` (which returns the new frame)."""
+
+    def change(paths: dict[str, Path]) -> None:
+        frame = edit(pd.read_csv(paths["filers"], dtype=str, keep_default_na=False))
+        target = paths["filers"].with_suffix(".parquet")
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), target)
+        paths["filers"].unlink()
+        paths["filers"] = target
+
+    return change
 
 
 def _rename_to(which: str, suffix: str):
@@ -348,9 +352,24 @@ CASES = [
         id="table-absurdly-long",
     ),
     pytest.param(
-        _as_parquet_with_numeric_zip,
+        _filers_as_parquet(lambda f: f.assign(zip=pd.to_numeric(f["zip"]))),
         "column 'zip' holds numbers; store it as text",
         id="table-numeric-zip",
+    ),
+    pytest.param(
+        _filers_as_parquet(lambda f: f.rename(columns={"last_name": "lastname"})),
+        "filers.parquet: no column 'last_name' (named by",
+        id="parquet-misspelt-column",
+    ),
+    pytest.param(
+        _filers_as_parquet(lambda f: f.iloc[:0]),
+        "filers.parquet: the table has no rows",
+        id="parquet-no-rows",
+    ),
+    pytest.param(
+        _filers_as_parquet(lambda f: f.assign(record_id=f["record_id"].astype(float) + 0.5)),
+        "ids must be whole numbers or text",
+        id="parquet-fractional-ids",
     ),
     pytest.param(_same_file, "given as both --requests and --filers", id="table-same-file"),
 ]
