@@ -421,7 +421,12 @@ def _cmd_link(args: argparse.Namespace) -> int:
     from benchmark.strategies import get_strategy
     from data_gen.dataset import check_output_folder
 
-    get_strategy(args.strategy)
+    cls = get_strategy(args.strategy)
+    if cls.supervised and args.data is None and args.requests is not None:
+        raise InputError(
+            f"strategy {cls.name} learns from a generated training world; user tables "
+            "(--requests/--filers) can be linked with the unsupervised strategies only"
+        )
     backend = _backend(args)
     data = _data_source(args)
     check_output_folder(args.out, force=args.force)
