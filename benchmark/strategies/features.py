@@ -35,9 +35,18 @@ def _one_dob(value: object) -> str | None:
 
 @normalize.per_distinct
 def _dob_text(values: pd.Series) -> pd.Series:
-    # each date on its own: a vectorised parse guesses one format for all (from the first)
-    # and refuses mixed UTC offsets; there are only some 40,000 distinct dates of birth
-    return pd.Series([_one_dob(v) for v in values], index=values.index, dtype=object)
+    out = pd.Series(None, index=values.index, dtype=object)
+    text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    dates = values[~text]
+    try:
+        parsed = pd.to_datetime(dates, errors="coerce")
+        out[~text] = parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), None)
+    except (ValueError, TypeError):  # e.g. datetimes with mixed time zones
+        out[~text] = [_one_dob(v) for v in dates]
+    # text is read value by value: a vectorised parse guesses one format for all (from the
+    # first value) and refuses mixed UTC offsets
+    out[text] = [_one_dob(v) for v in values[text]]
+    return out
 
 
 @normalize.per_distinct
