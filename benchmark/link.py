@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from benchmark.assignment import one_to_one as assign_one_to_one
 from benchmark.strategies import Backend, get_strategy, load_link_data, training_data
-from benchmark.strategies.base import LinkData
+from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from benchmark.user_tables import UserTables
 from data_gen.dataset import atomic_folder, package_versions, read_manifest, read_table, table_path
 from data_gen.errors import InputError
@@ -159,23 +159,11 @@ def with_original_ids(pairs: pd.DataFrame, user: UserTables) -> pd.DataFrame:
 
 def review_records(pairs: pd.DataFrame, data: LinkData) -> pd.DataFrame:
     """Each pair beside both sides' fields (``request_*`` and ``record_*`` columns)."""
-    fields = [
-        "first_name",
-        "last_name",
-        "dob",
-        "house_number",
-        "street",
-        "unit",
-        "city",
-        "state",
-        "zip",
-        "tin",
-    ]
-    req = data.requests[["request_id", "address", *fields]].rename(
-        columns={c: f"request_{c}" for c in ["address", *fields]}
+    req = data.requests[list(REQUEST_COLUMNS)].rename(
+        columns={c: f"request_{c}" for c in REQUEST_COLUMNS[1:]}
     )
-    rec = data.records[["record_id", "middle_name", *fields]].rename(
-        columns={c: f"record_{c}" for c in ["middle_name", *fields]}
+    rec = data.records[list(RECORD_COLUMNS)].rename(
+        columns={c: f"record_{c}" for c in RECORD_COLUMNS[1:]}
     )
     return pairs.merge(req, on="request_id", how="left").merge(rec, on="record_id", how="left")
 

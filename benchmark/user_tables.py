@@ -29,7 +29,6 @@ import difflib
 import hashlib
 import logging
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
+from data_gen.config import read_toml
 from data_gen.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -160,18 +160,7 @@ def load_mapping(path: str | Path) -> Mapping:
         entity id is given for one table only.
     """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: mapping file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a mapping file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: mapping file is not UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path, "mapping", InputError)
     for key in data:
         if key not in TABLES:
             raise InputError(f"{path}: unknown table [{key}]{_suggest(key, TABLES)}")

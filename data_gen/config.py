@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from data_gen.errors import ConfigError
+from data_gen.errors import ConfigError, InputError
 from data_gen.noise import NOISE_NAMES, NOISE_TYPES
 
 ORIGINS = ("hispanic", "white", "black", "api", "native", "multiple")
@@ -847,17 +847,27 @@ def load_scenario(path: str | Path) -> Scenario:
     ConfigError
         If the file is missing, is not valid TOML or fails validation.
     """
+    return scenario_from_dict(read_toml(path, "config"), str(path))
+
+
+def read_toml(path: str | Path, kind: str, error: type[InputError] = ConfigError) -> dict:
+    """Read a UTF-8 TOML file; ``kind`` names it in errors ("config", "mapping").
+
+    Raises
+    ------
+    InputError
+        ``error``, with one line, if the file is missing, a folder, not UTF-8 or not TOML.
+    """
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        raise error(f"{path}: {kind} file not found") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
+        raise error(f"{path}: is a directory, not a {kind} file") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+        raise error(f"{path}: {kind} file is not UTF-8 text") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    return scenario_from_dict(data, str(path))
+        raise error(f"{path}: not valid TOML ({exc})") from None

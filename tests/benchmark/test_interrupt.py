@@ -22,6 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = "held_plugin:HeldSplink"  # run.strategies entry, and so the name of its link folder
 STRATEGIES = ["irs_2025", PLUGIN]
 HOLD_ENV = "ITIN_TEST_HOLD"
+# reused (True) or redone (False) by the run after the interrupted one
+RESUMED = {
+    "data": True,
+    "irs_2025": True,
+    PLUGIN: False,
+    "evaluation": False,
+    "figures": False,
+    "report": False,
+}
 TEMP = re.compile(r"^\..+\.(tmp|old)-")  # temporary and replaced folders of atomic_folder
 
 # A strategy defined outside the package: the real Splink strategy under its own name.  Its
@@ -226,14 +235,7 @@ def test_a_run_stopped_while_linking_keeps_the_previous_results_and_the_next_res
     # (b) the next run (no --force) resumes: the data and irs_2025 links are reused untouched,
     # the plugin's link and everything after it are redone, and no temporary folder is left
     _, out = _finish(tmp_path, out_root)
-    assert _stages(run_folder) == {
-        "data": True,
-        "irs_2025": True,
-        PLUGIN: False,
-        "evaluation": False,
-        "figures": False,
-        "report": False,
-    }
+    assert _stages(run_folder) == RESUMED
     assert "reused unchanged: data, irs_2025" in out
     assert _temporaries(run_folder) == []
     resumed = _snapshot(run_folder)
@@ -275,14 +277,7 @@ def test_a_first_run_killed_while_linking_is_resumed_by_the_next(tmp_path):
     kept = _snapshot(run_folder)
 
     _, out = _finish(tmp_path, out_root)
-    assert _stages(run_folder) == {
-        "data": True,
-        "irs_2025": True,
-        PLUGIN: False,
-        "evaluation": False,
-        "figures": False,
-        "report": False,
-    }
+    assert _stages(run_folder) == RESUMED
     assert "reused unchanged: data, irs_2025" in out
     assert _temporaries(run_folder) == []  # the dead run's folder is cleared
     resumed = _snapshot(run_folder)

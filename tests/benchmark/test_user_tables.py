@@ -46,6 +46,15 @@ def both_ways(smoke_world, exported, tmp_path_factory):
     return tmp
 
 
+def _tables(requests: Path, filers: Path, mapping: Path) -> list[str]:
+    """The command-line options naming user tables and their mapping."""
+    return ["--requests", str(requests), "--filers", str(filers), "--mapping", str(mapping)]
+
+
+def _exported(folder: Path, mapping: str = "mapping.toml") -> list[str]:
+    return _tables(folder / "requests.csv", folder / "filers.parquet", folder / mapping)
+
+
 # --------------------------------------------------------------------------- same metrics
 
 
@@ -137,14 +146,7 @@ def test_text_ids_are_numbered_and_kept(exported, tmp_path):
 
 
 def test_without_truth_only_match_counts_and_score_distribution(exported, tmp_path, capsys):
-    base = [
-        "--requests",
-        str(exported / "requests.csv"),
-        "--filers",
-        str(exported / "filers.parquet"),
-        "--mapping",
-        str(exported / "mapping_no_truth.toml"),
-    ]
+    base = _exported(exported, "mapping_no_truth.toml")
     for name in ("exact_name_address", "splink"):
         out = tmp_path / "links" / name
         assert main(["-q", "link", *base, "--strategy", name, "--out", str(out)]) == 0
@@ -394,33 +396,14 @@ def test_malformed_input_exits_2_with_one_line_and_writes_nothing(
     if command == "evaluate":
         # a valid link folder made before the damage
         link = tmp_path / "links" / "irs_2025"
-        args = [
-            "--requests",
-            paths["requests"],
-            "--filers",
-            paths["filers"],
-            "--mapping",
-            paths["mapping"],
-        ]
-        assert (
-            main(["-q", "link", *map(str, args), "--strategy", "irs_2025", "--out", str(link)]) == 0
-        )
+        args = _tables(paths["requests"], paths["filers"], paths["mapping"])
+        assert main(["-q", "link", *args, "--strategy", "irs_2025", "--out", str(link)]) == 0
         capsys.readouterr()
     damage(paths)
     out = tmp_path / "out"
     before = sorted(p.name for p in tmp_path.iterdir())
-    argv = [
-        "-q",
-        command,
-        "--requests",
-        str(paths["requests"]),
-        "--filers",
-        str(paths["filers"]),
-        "--mapping",
-        str(paths["mapping"]),
-        "--out",
-        str(out),
-    ]
+    argv = ["-q", command, *_tables(paths["requests"], paths["filers"], paths["mapping"])]
+    argv += ["--out", str(out)]
     argv += (
         ["--strategy", "irs_2025"] if command == "link" else ["--pairs", str(tmp_path / "links")]
     )
@@ -443,18 +426,11 @@ def test_malformed_input_exits_2_with_one_line_and_writes_nothing(
     ],
 )
 def test_link_argument_errors(smoke_world, exported, tmp_path, capsys, extra, needle):
-    argv = [
-        "link",
-        "--requests",
-        str(exported / "requests.csv"),
-        "--filers",
-        str(exported / "filers.parquet"),
-        "--out",
-        str(tmp_path / "out"),
-    ]
-    if extra != ["--no-mapping"]:
-        argv += ["--mapping", str(exported / "mapping.toml")]
-        argv += [e.format(world=smoke_world) for e in extra]
+    tables = _exported(exported)
+    if extra == ["--no-mapping"]:
+        tables, extra = tables[:4], []  # --requests and --filers only
+    argv = ["link", *tables, "--out", str(tmp_path / "out")]
+    argv += [e.format(world=smoke_world) for e in extra]
     if "--strategy" not in argv:
         argv += ["--strategy", "irs_2025"]
     assert main(argv) == 2
@@ -466,14 +442,7 @@ def test_link_argument_errors(smoke_world, exported, tmp_path, capsys, extra, ne
 def test_evaluate_refuses_pairs_from_other_tables_or_replicates(
     both_ways, exported, tmp_path, capsys
 ):
-    tables = [
-        "--requests",
-        str(exported / "requests.csv"),
-        "--filers",
-        str(exported / "filers.parquet"),
-        "--mapping",
-        str(exported / "mapping.toml"),
-    ]
+    tables = _exported(exported)
     out = str(tmp_path / "e")
     # pairs linked on the folder are not pairs of these tables
     assert (
@@ -545,12 +514,7 @@ def test_write_records_adds_both_sides_of_every_pair(exported, tmp_path, capsys)
     argv = [
         "-q",
         "link",
-        "--requests",
-        str(exported / "requests.csv"),
-        "--filers",
-        str(exported / "filers.parquet"),
-        "--mapping",
-        str(exported / "mapping.toml"),
+        *_exported(exported),
         "--strategy",
         "irs_2025",
         "--out",
