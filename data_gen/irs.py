@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_gen.noise import apply_noise, fold_accents
+from data_gen.noise import apply_noise, fold_accents_each
 
 
 def _full_surname(persons: pd.DataFrame) -> np.ndarray:
@@ -63,9 +63,7 @@ def irs_tables(
             "tin_type": tin_type,
             "first_name": filers["given_name"].to_numpy(dtype=object),
             # Form 1040 asks for the first name and middle initial
-            "middle_name": np.array(
-                [fold_accents(m[0]) if m else None for m in middle], dtype=object
-            ),
+            "middle_name": fold_accents_each(pd.Series(middle, dtype=object).str[0].to_numpy()),
             "last_name": _full_surname(filers),
             "dob": filers["dob"].to_numpy(),
             "house_number": addr["house_number"].to_numpy(dtype=object),
@@ -94,8 +92,8 @@ def irs_tables(
                 [head_to_return[h] for h in deps["dependent_of"].to_numpy()], dtype=np.int64
             ),
             "person_id": deps["person_id"].to_numpy(),
-            "first_name": [fold_accents(v) for v in deps["given_name"].to_numpy(dtype=object)],
-            "last_name": [fold_accents(v) for v in _full_surname(deps)],
+            "first_name": fold_accents_each(deps["given_name"].to_numpy(dtype=object)),
+            "last_name": fold_accents_each(_full_surname(deps)),
             "tin": dep_tin.astype(object),
             "tin_type": np.where(deps["ssn"].notna(), "SSN", "ITIN").astype(object),
             "relationship": np.where(deps["sex"] == "M", "SON", "DAUGHTER").astype(object),

@@ -42,11 +42,30 @@ def _strings(values: np.ndarray) -> np.ndarray:
 
 
 def _map(fn: Callable[[str], bool], values: np.ndarray) -> np.ndarray:
-    return np.fromiter((isinstance(v, str) and fn(v) for v in values), bool, len(values))
+    """``fn`` of each string cell (False for any other cell), computed once per distinct value."""
+    # names and streets repeat a lot: a national world has millions of cells but
+    # tens of thousands of distinct values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    done = np.fromiter((isinstance(v, str) and fn(v) for v in uniques), bool, len(uniques))
+    return np.append(done, False)[codes]
+
+
+def _each_distinct(fn: Callable[[str], str], values: np.ndarray) -> np.ndarray:
+    """``fn`` of each string cell, computed once per distinct value; missing cells stay None."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    done = np.array([fn(v) for v in uniques] + [None], dtype=object)
+    return done[codes]
+
+
+def fold_accents_each(values: np.ndarray) -> np.ndarray:
+    """:func:`fold_accents` of each cell (once per distinct value); missing cells stay None."""
+    return _each_distinct(fold_accents, values)
 
 
 def fold_accents(text: str) -> str:
     """Return ``text`` without diacritics (Muñoz → Munoz, Nguyễn → Nguyen)."""
+    if text.isascii():  # most names: nothing to fold, and NFKD leaves ASCII as it is
+        return text
     text = text.replace("Đ", "D").replace("đ", "d")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -180,7 +199,7 @@ def _has_transliteration(s: str) -> bool:
 
 def accent_drop(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Fold diacritics to ASCII (Muñoz → Munoz)."""
-    return np.array([fold_accents(v) for v in values], dtype=object)
+    return fold_accents_each(values)
 
 
 def _has_accent(s: str) -> bool:
@@ -322,25 +341,30 @@ def unit_format(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1)
+def _street_words() -> tuple[dict[str, str], dict[str, str]]:
+    """USPS street words: full form → abbreviation, and back (only words that change)."""
+    full_to_abbr = {**vocab.STREET_TYPES, **vocab.DIRECTIONALS}
+    changing = {k: v for k, v in full_to_abbr.items() if k != v}
+    return changing, {v: k for k, v in changing.items()}
+
+
+def _toggle_street_words(street: str) -> str:
+    full_to_abbr, abbr_to_full = _street_words()
+    words = street.split(" ")
+    if any(w in full_to_abbr for w in words):
+        return " ".join(full_to_abbr.get(w, w) for w in words)
+    return " ".join(abbr_to_full.get(w, w) for w in words)
+
+
 def street_abbreviation(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Toggle USPS abbreviations of the street type and directional (North Street ↔ N St)."""
-    full_to_abbr = {**vocab.STREET_TYPES, **vocab.DIRECTIONALS}
-    abbr_to_full = {v: k for k, v in full_to_abbr.items() if k != v}
-    out = values.copy()
-    for k, v in enumerate(values):
-        words = v.split(" ")
-        if any(w in full_to_abbr and full_to_abbr[w] != w for w in words):
-            out[k] = " ".join(full_to_abbr.get(w, w) for w in words)
-        else:
-            out[k] = " ".join(abbr_to_full.get(w, w) for w in words)
-    return out
+    return _each_distinct(_toggle_street_words, values)
 
 
 def _has_street_word(s: str) -> bool:
-    words = s.split(" ")
-    full = {k for k, v in {**vocab.STREET_TYPES, **vocab.DIRECTIONALS}.items() if k != v}
-    abbr = {v for k, v in {**vocab.STREET_TYPES, **vocab.DIRECTIONALS}.items() if k != v}
-    return any(w in full or w in abbr for w in words)
+    full_to_abbr, abbr_to_full = _street_words()
+    return any(w in full_to_abbr or w in abbr_to_full for w in s.split(" "))
 
 
 def _digit_change(v: str, rng: np.random.Generator) -> str:
@@ -704,6 +728,16 @@ def apply_noise(
     n = len(out)
     keys = out[key].to_numpy()
     logs = []
+    # each column's values as an array, read once and changed in place; written back at the end
+    current: dict[str, np.ndarray] = {}
+
+    def values_of(col: str) -> np.ndarray:
+        if col not in current:
+            values = _column_values(out[col])
+            current[col] = values if values.flags.writeable else values.copy()
+        return current[col]
+
+    changed_columns: set[str] = set()
     for nt in noise_types:
         rate = float(rates.get(nt.name, 0.0))
         cols = [c for c in nt.columns if c in out.columns]
@@ -713,9 +747,9 @@ def apply_noise(
         for group in groups:
             rng = substream(seed, "noise", table_name, nt.name, *group)
             if nt.joint:
-                values = np.column_stack([_column_values(out[c]) for c in group])
+                values = np.column_stack([values_of(c) for c in group])
             else:
-                values = _column_values(out[group[0]])
+                values = values_of(group[0])
             p = np.full(n, rate)
             if nt.origin_multipliers and origin is not None:
                 for grp, mult in nt.origin_multipliers.items():
@@ -739,17 +773,8 @@ def apply_noise(
                 if not changed.any():
                     continue
                 rows = idx[changed]
-                col_pos = out.columns.get_loc(col)
-                if o.dtype.kind == "M":
-                    current = _column_values(out[col])
-                    current[rows] = w[changed]
-                    out[col] = pd.Series(current.astype("datetime64[s]"), index=out.index)
-                else:
-                    current = _column_values(out[col])
-                    if not current.flags.writeable:  # a read-only view of an object column
-                        current = current.copy()
-                    current[rows] = w[changed]
-                    out.isetitem(col_pos, pd.Series(current, index=out.index, dtype=out[col].dtype))
+                values_of(col)[rows] = w[changed]
+                changed_columns.add(col)
                 logs.append(
                     pd.DataFrame(
                         {
@@ -762,5 +787,15 @@ def apply_noise(
                         }
                     )
                 )
+    for col in out.columns:
+        if col not in changed_columns:
+            continue
+        values = current[col]
+        if values.dtype.kind == "M":
+            out[col] = pd.Series(values.astype("datetime64[s]"), index=out.index)
+        else:
+            out.isetitem(
+                out.columns.get_loc(col), pd.Series(values, index=out.index, dtype=out[col].dtype)
+            )
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=list(LOG_COLUMNS))
     return out, log

@@ -346,7 +346,9 @@ def _names(
 
 def _accented(values: np.ndarray) -> np.ndarray:
     table = vocab.ACCENTED
-    return np.array([table.get(v, v) if v is not None else None for v in values], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    done = np.array([table.get(v, v) for v in uniques] + [None], dtype=object)
+    return done[codes]
 
 
 def assign_tins_and_filing(
