@@ -253,7 +253,7 @@ def _absent_people(scenario: Scenario, persons: pd.DataFrame, n: int) -> pd.Data
             "surname_paternal": head["surname_paternal"].to_numpy(dtype=object),
             "surname_maternal": head["surname_maternal"].to_numpy(dtype=object),
             "sex": sex,
-            "dob": adults["dob"].to_numpy(dtype=object)[age_donor],
+            "dob": adults["dob"].to_numpy()[age_donor],
             "origin": origin,
             "status": "undocumented",
             "ssn": None,
