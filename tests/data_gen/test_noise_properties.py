@@ -46,6 +46,7 @@ from data_gen.noise import (
     NoiseType,
     apply_noise,
     fold_accents,
+    fold_accents_each,
     nickname_table,
     transliteration_table,
 )
@@ -244,6 +245,40 @@ def test_eligibility_is_a_mask_that_skips_missing_cells(nt, data):
             assert not ok, f"{nt.name}: a missing cell is eligible"
         if ok and not nt.joint and nt.family != "dob":
             assert isinstance(row[0], str) and row[0] != ""
+
+
+@pytest.mark.parametrize("nt", NOISE_TYPES, ids=IDS)
+@PROPERTY
+@given(data=st.data())
+def test_eligibility_of_a_cell_is_its_own(nt, data):
+    # eligibility is computed once per distinct value: it must equal the cell-by-cell answer
+    values = _draw_values(data, nt)
+    alone = [bool(nt.eligible(values[i : i + 1])[0]) for i in range(len(values))]
+    assert nt.eligible(values).tolist() == alone
+
+
+# the noise functions that draw nothing, computed once per distinct value
+RANDOM_FREE = ("accent_drop", "street_abbreviation")
+
+
+@pytest.mark.parametrize("name", RANDOM_FREE)
+@PROPERTY
+@given(data=st.data())
+def test_random_free_noise_of_a_cell_is_its_own(name, data):
+    nt = NOISE_BY_NAME[name]
+    values = _draw_values(data, nt)
+    eligible = values[nt.eligible(values)]
+    rng = np.random.default_rng(0)
+    alone = [nt.fn(eligible[i : i + 1], rng, **nt.params)[0] for i in range(len(eligible))]
+    assert nt.fn(eligible, rng, **nt.params).tolist() == alone
+
+
+@CHEAP
+@given(cells=st.lists(st.one_of(CELLS, _spliced(ACCENTED)), max_size=12))
+def test_fold_accents_each_folds_every_text_cell_and_keeps_missing_ones(cells):
+    values = np.array(cells + cells[:3], dtype=object)  # repeated values share one result
+    expected = [fold_accents(v) if isinstance(v, str) else None for v in values]
+    assert fold_accents_each(values).tolist() == expected
 
 
 @pytest.mark.parametrize("nt", NOISE_TYPES, ids=IDS)
