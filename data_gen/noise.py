@@ -50,7 +50,7 @@ def _map(fn: Callable[[str], bool], values: np.ndarray) -> np.ndarray:
     return np.append(done, False)[codes]
 
 
-def _each_distinct(fn: Callable[[str], str], values: np.ndarray) -> np.ndarray:
+def each_distinct(fn: Callable[[str], str], values: np.ndarray) -> np.ndarray:
     """``fn`` of each string cell, computed once per distinct value; missing cells stay None."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     done = np.array([fn(v) for v in uniques] + [None], dtype=object)
@@ -59,7 +59,7 @@ def _each_distinct(fn: Callable[[str], str], values: np.ndarray) -> np.ndarray:
 
 def fold_accents_each(values: np.ndarray) -> np.ndarray:
     """:func:`fold_accents` of each cell (once per distinct value); missing cells stay None."""
-    return _each_distinct(fold_accents, values)
+    return each_distinct(fold_accents, values)
 
 
 def fold_accents(text: str) -> str:
@@ -359,7 +359,7 @@ def _toggle_street_words(street: str) -> str:
 
 def street_abbreviation(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Toggle USPS abbreviations of the street type and directional (North Street ↔ N St)."""
-    return _each_distinct(_toggle_street_words, values)
+    return each_distinct(_toggle_street_words, values)
 
 
 def _has_street_word(s: str) -> bool:

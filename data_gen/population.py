@@ -15,6 +15,7 @@ from data_gen.census import first_name_sampler, surname_sampler
 from data_gen.config import HOUSEHOLD_TYPES, ORIGINS, STATUSES, Scenario
 from data_gen.errors import ConfigError
 from data_gen.geography import Zips
+from data_gen.noise import each_distinct
 from data_gen.rng import substream
 
 ROLES = ("head", "spouse", "child", "relative", "roommate")
@@ -346,9 +347,7 @@ def _names(
 
 def _accented(values: np.ndarray) -> np.ndarray:
     table = vocab.ACCENTED
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    done = np.array([table.get(v, v) for v in uniques] + [None], dtype=object)
-    return done[codes]
+    return each_distinct(lambda v: table.get(v, v), values)
 
 
 def assign_tins_and_filing(
