@@ -28,6 +28,7 @@ import pandas as pd
 from benchmark.ground_truth import ground_truth_from_tables
 from benchmark.harm import harm_counts
 from benchmark.metrics import label_pairs
+from benchmark.safe_output import write_csv
 from benchmark.strategies import Backend, get_strategy
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from data_gen.config import CALIBRATION_KEYS, Scenario
@@ -168,12 +169,14 @@ def write_calibration(
         pairs, read_table(data, "requests"), read_table(data, "request_truth")
     )
     table = calibrate(scenario, backend=backend)
-    with atomic_folder(Path(out), force=True) as tmp:
-        compare_with_published(measured, scenario.calibration.tolerance).to_csv(
-            tmp / "published.csv", index=False
+    with atomic_folder(Path(out), force=True, kind="calibration", inputs=[data]) as tmp:
+        write_csv(
+            compare_with_published(measured, scenario.calibration.tolerance),
+            tmp / "published.csv",
+            index=False,
         )
-        table.to_csv(tmp / "compositions.csv", index=False)
-        plausible_range(table).to_csv(tmp / "range.csv", index=False)
+        write_csv(table, tmp / "compositions.csv", index=False)
+        write_csv(plausible_range(table), tmp / "range.csv", index=False)
         summary = {
             "run_requests": measured["requests"],
             "run_disclosures": measured["disclosures"],

@@ -7,10 +7,16 @@ an internal failure.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
+import re
 import sys
 import time
+import traceback
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, NoReturn
 
 from data_gen.errors import InputError
 
@@ -176,7 +182,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed {args.seed}: must be a non-negative integer")
     scenario = load_scenario(args.config).at_scale(args.scale)
-    check_output_folder(args.out, force=args.force)
+    check_output_folder(args.out, force=args.force, kind="dataset", inputs=[args.config])
     started = time.perf_counter()
     generate_dataset(scenario, args.out, seed=args.seed, force=args.force)
     manifest = read_manifest(args.out)
@@ -293,7 +299,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from data_gen.dataset import check_output_folder, read_manifest
 
     read_manifest(args.data)
-    check_output_folder(args.out, force=args.force)
+    check_output_folder(args.out, force=args.force, kind="user tables", inputs=[args.data])
     out = export_user_tables(args.data, args.out, force=args.force)
     print(f"user tables: {out}/requests.csv, {out}/filers.parquet")
     print(
@@ -358,6 +364,12 @@ def _data_source(args: argparse.Namespace):
     from benchmark.user_tables import load_user_tables
 
     return load_user_tables(args.requests, args.filers, args.mapping)
+
+
+def _input_paths(data) -> list[Path]:
+    """The files and folders a command reads: its output may not overlap them."""
+    paths = getattr(data, "input_paths", None)
+    return list(paths) if paths is not None else [Path(data)]
 
 
 def _add_link(sub: argparse._SubParsersAction) -> None:
@@ -429,7 +441,7 @@ def _cmd_link(args: argparse.Namespace) -> int:
         )
     backend = _backend(args)
     data = _data_source(args)
-    check_output_folder(args.out, force=args.force)
+    check_output_folder(args.out, force=args.force, kind="link", inputs=_input_paths(data))
     m = run_link(
         data,
         args.strategy,
@@ -500,7 +512,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         raise InputError(f"--suppress-below {args.suppress_below}: must be at least 1")
     backend = _backend(args)
     data = _data_source(args)
-    check_output_folder(args.out, force=args.force)
+    inputs = [*_input_paths(data), *args.pairs]
+    check_output_folder(args.out, force=args.force, kind="evaluation", inputs=inputs)
     m = evaluate(
         data,
         args.pairs,
@@ -638,9 +651,34 @@ def _cmd_perf_link(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: ``itin-bench: error: ... (see PROG --help)``."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as the one-line error of bad arguments and exit with code 2."""
+        self.exit(2, f"itin-bench: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+class _SubParser(_Parser):
+    """A subcommand's parser: arguments it does not know are its own error.
+
+    argparse would hand them up to ``itin-bench`` itself, whose --help does not
+    list the subcommand's options.
+    """
+
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        """Parse ``args``; exit with a one-line error if any is left unrecognised."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``itin-bench``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="itin-bench",
         description="Record-linkage accuracy benchmark for tax-record / enforcement-list matching.",
     )
@@ -650,7 +688,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show the traceback of internal errors"
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_SubParser
+    )
     _add_generate(sub)
     _add_export(sub)
     _add_strategies(sub)
@@ -660,6 +700,71 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paper(sub)
     _add_perf(sub)
     return parser
+
+
+# functions that read what the user gives, with the locals naming the file or folder read:
+# running out of memory or stack below one of them is the input's doing, not a bug
+_INPUT_READERS = {
+    ("data_gen.config", "read_toml"): ("path",),
+    ("data_gen.dataset", "read_manifest"): ("path", "folder"),
+    ("data_gen.dataset", "read_table"): ("folder",),
+    ("benchmark.ground_truth", "load_ground_truth"): ("folder",),
+    ("benchmark.strategies.base", "load_link_data"): ("folder",),
+    ("benchmark.user_tables", "load_mapping"): ("path",),
+    ("benchmark.user_tables", "read_user_table"): ("path",),
+}
+# parsers of files: nothing the package builds itself nests deeply enough to overflow them
+_INPUT_PARSERS = ("json", "json.decoder", "tomllib._parser")
+# failures of the place written to (or read from), which the user can mend
+_STORAGE_ERRNOS = {
+    errno.ENOSPC,
+    errno.EROFS,
+    errno.EACCES,
+    *([errno.EDQUOT] if hasattr(errno, "EDQUOT") else []),
+}
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).splitlines())
+
+
+def _input_being_read(exc: BaseException) -> str | None:
+    """The file being read when ``exc`` was raised (``"input"`` if unnamed), else ``None``."""
+    found = None
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        module = frame.f_globals.get("__name__", "")
+        names = _INPUT_READERS.get((module, frame.f_code.co_name))
+        if names is not None:
+            values = [frame.f_locals.get(name) for name in names]
+            found = next((str(v) for v in values if isinstance(v, str | Path)), "input")
+        elif module in _INPUT_PARSERS and found is None:
+            found = "input"
+    return found
+
+
+def _bad_input_message(exc: Exception) -> str | None:
+    """The one-line error of a failure the user can mend (exit code 2), or ``None`` for a bug.
+
+    That is running out of memory or stack while reading input (too large or
+    too deeply nested), and a full, read-only or forbidden place to write.
+    """
+    if isinstance(exc, RecursionError | MemoryError):
+        where = _input_being_read(exc)
+        if where is None:
+            return None
+        if isinstance(exc, RecursionError):
+            return f"{where}: nested too deeply to read"
+        return f"{where}: out of memory while reading it; the input is too large for this machine"
+    if isinstance(exc, OSError):
+        code = exc.errno
+        if code is None:  # pyarrow puts the errno in its message only
+            found = re.search(r"\[errno (\d+)\]", str(exc), flags=re.IGNORECASE)
+            code = int(found.group(1)) if found else None
+        if code not in _STORAGE_ERRNOS:
+            return None
+        reason = os.strerror(code)
+        return _one_line(f"{exc.filename}: {reason}" if exc.filename else f"{reason} ({exc})")
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -675,7 +780,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"itin-bench: error: {exc}", file=sys.stderr)
+        print(f"itin-bench: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader of our output went away (e.g. `| head`): not an error of ours
@@ -685,7 +790,14 @@ def main(argv: list[str] | None = None) -> int:
         print("itin-bench: interrupted; nothing was half-written", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last-resort handler for the exit code contract
+        message = _bad_input_message(exc)
+        if message is not None:
+            print(f"itin-bench: error: {message}", file=sys.stderr)
+            return 2
         if args.debug:
             raise
-        print(f"itin-bench: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"itin-bench: internal error: {type(exc).__name__}: {_one_line(exc)}",
+            file=sys.stderr,
+        )
         return 1

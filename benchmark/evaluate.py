@@ -31,6 +31,7 @@ from benchmark.metrics import (
     threshold_sweep,
 )
 from benchmark.outcomes import per_100k, request_outcomes
+from benchmark.safe_output import write_csv
 from benchmark.strategies import Backend
 from benchmark.user_tables import UserTables
 from data_gen.dataset import atomic_folder, check_output_folder, package_versions
@@ -348,7 +349,8 @@ def evaluate(
             "need a generated dataset (--data)"
         )
     out = Path(out)
-    check_output_folder(out, force=force)
+    inputs = [*(user.input_paths if user is not None else [Path(str(data))]), *map(Path, pairs)]
+    check_output_folder(out, force=force, kind="evaluation", inputs=inputs)
     started = time.perf_counter()
     truth = user_ground_truth(data) if isinstance(data, UserTables) else load_ground_truth(data)
     runs = sorted(
@@ -397,7 +399,7 @@ def evaluate(
         "threshold_selection": "oracle: chosen with each world's ground truth",
         "packages": package_versions(),
     }
-    write_tables(tables, out, manifest, started=started, force=force)
+    write_tables(tables, out, manifest, started=started, force=force, inputs=inputs)
     return manifest
 
 
@@ -435,6 +437,7 @@ def write_tables(
     *,
     started: float,
     force: bool,
+    inputs: list[Path] | tuple = (),
 ) -> None:
     """Write each table as CSV and Parquet plus ``evaluation_manifest.json``, atomically.
 
@@ -442,12 +445,12 @@ def write_tables(
     has more than :data:`SWEEP_CSV_ROWS` distinct scores; the Parquet copy
     holds every threshold.
     """
-    with atomic_folder(out, force=force) as tmp:
+    with atomic_folder(out, force=force, kind="evaluation", inputs=inputs) as tmp:
         for name, table in tables.items():
             csv = table
             if name == "threshold_sweep" and not table.empty:
                 csv = thin_sweep(table, tables["operating_points"])
-            csv.to_csv(tmp / f"{name}.csv", index=False)
+            write_csv(csv, tmp / f"{name}.csv", index=False)
             pq.write_table(
                 pa.Table.from_pandas(table, preserve_index=False), tmp / f"{name}.parquet"
             )

@@ -84,7 +84,7 @@ def export_user_tables(data: str | Path, out: str | Path, *, force: bool = False
     records = read_table(data, "irs_filers", list(RECORD_EXPORT))
     dob = pd.to_datetime(requests["dob"])
     requests["dob"] = dob.dt.strftime(REQUEST_DOB_FORMAT).where(dob.notna(), None)
-    with atomic_folder(out, force=force) as tmp:
+    with atomic_folder(out, force=force, kind="user tables", inputs=[data]) as tmp:
         requests[list(REQUEST_EXPORT)].rename(columns=REQUEST_EXPORT).to_csv(
             tmp / "requests.csv", index=False
         )

@@ -231,7 +231,7 @@ def draw_figures(evaluation: str | Path, out: str | Path, *, force: bool = False
     """
     plt = _pyplot()
     tables = read_tables(evaluation)
-    with atomic_folder(Path(out), force=force) as tmp:
+    with atomic_folder(Path(out), force=force, kind="figures", inputs=[evaluation]) as tmp:
         for name, draw in DRAW.items():
             fig = draw(tables, plt)
             _save(fig, tmp, name)

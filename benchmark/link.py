@@ -84,7 +84,8 @@ def run_link(
         }
         link_data = user.link_data
         truth = user.true_pairs()
-    with atomic_folder(out, force=force) as tmp:
+    inputs = user.input_paths if user is not None else [Path(str(folder))]
+    with atomic_folder(out, force=force, kind="link", inputs=inputs) as tmp:
         started = time.perf_counter()
         instance = cls()
         timings = {}

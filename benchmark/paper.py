@@ -20,6 +20,7 @@ import pandas as pd
 
 from benchmark.figures import FIGURES, draw_sensitivity
 from benchmark.run import PACKAGE_ROOT, run
+from benchmark.safe_output import write_csv
 from benchmark.sensitivity import sensitivity_table
 from benchmark.summary import main_figures
 from data_gen.dataset import atomic_folder, read_table
@@ -162,7 +163,7 @@ def paper(
     """
     spec = REDUCED if reduced else FULL
     out = Path(out) if out is not None else PACKAGE_ROOT / spec.out
-    _check_paper_folder(out)
+    _check_paper_folder(out, Path(runs_root))
     config = _as_typed(PACKAGE_ROOT / spec.config)
     result = run(config, out_root=runs_root, backend=backend)
     tables = paper_tables(result.folder, spec, result.scenario, backend=backend)
@@ -173,9 +174,9 @@ def paper(
         scale=spec.file_2025_scale,
     )
     tables.update(file_2025_tables(file_run.folder))
-    with atomic_folder(out, force=True) as tmp:
+    with atomic_folder(out, force=True, kind="paper", inputs=[runs_root]) as tmp:
         for name, table in tables.items():
-            table.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+            write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.10g")
         # figures are drawn from the tables as stored
         draw_sensitivity(pd.read_csv(tmp / "sensitivity.csv"), tmp)
         for name in FIGURES:
@@ -195,19 +196,11 @@ def _as_typed(config: Path) -> Path:
     return config
 
 
-def _check_paper_folder(out: Path) -> None:
-    """Refuse, before any work, to replace a folder that is not a paper folder."""
+def _check_paper_folder(out: Path, runs_root: Path) -> None:
+    """Refuse, before any work, to replace a folder that is not a paper folder of ours."""
     from data_gen.dataset import check_output_folder
-    from data_gen.errors import InputError
 
-    check_output_folder(out, force=True)
-    if out.is_dir() and any(out.iterdir()):
-        readme = out / "README.md"
-        if not (readme.is_file() and readme.read_text(errors="replace").startswith(MARKER)):
-            raise InputError(
-                f"{out}: not empty and not a paper folder (no README.md written by "
-                "`itin-bench paper`); give an empty or new folder"
-            )
+    check_output_folder(out, force=True, kind="paper", inputs=[runs_root])
 
 
 def _readme(spec: PaperSpec, reduced: bool) -> str:

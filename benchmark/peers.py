@@ -59,6 +59,7 @@ from benchmark.peer_linkage import (
     splink_blocking_sql,
     splink_comparisons,
 )
+from benchmark.safe_output import write_csv
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, Backend, LinkData
 from data_gen.errors import InputError
 
@@ -655,7 +656,7 @@ def check_peers_arguments(
     load_scenario(config).at_scale(scale)
     if out.is_dir() and any(out.iterdir()):
         raise InputError(f"{out}: folder exists and is not empty; give a new folder")
-    check_output_folder(out, force=False)
+    check_output_folder(out, force=False, kind="perf")
 
 
 def perf_peers(
@@ -712,12 +713,14 @@ def perf_peers(
     link = link_peers(data, truth, backend=Backend(), n_jobs=n_jobs)
     lines = report_lines(gens, link, about, machine, packages)
     lines.append(f"peak RSS: {peak_rss_mb():,.0f} MiB")
-    with atomic_folder(out, force=False) as folder:
-        runs.to_csv(folder / "generators.csv", index=False, float_format="%.4f")
-        gens.to_csv(folder / "generators_summary.csv", index=False, float_format="%.4f")
-        link["methods"].to_csv(folder / "linkage.csv", index=False, float_format="%.6g")
-        link["encodings"].to_csv(folder / "ecm_encodings.csv", index=False, float_format="%.6g")
-        link["levels"].to_csv(folder / "comparison_levels.csv", index=False, float_format="%.6g")
+    with atomic_folder(out, force=False, kind="perf") as folder:
+        write_csv(runs, folder / "generators.csv", index=False, float_format="%.4f")
+        write_csv(gens, folder / "generators_summary.csv", index=False, float_format="%.4f")
+        write_csv(link["methods"], folder / "linkage.csv", index=False, float_format="%.6g")
+        write_csv(link["encodings"], folder / "ecm_encodings.csv", index=False, float_format="%.6g")
+        write_csv(
+            link["levels"], folder / "comparison_levels.csv", index=False, float_format="%.6g"
+        )
         (folder / "README.md").write_text(
             _readme(command, machine, packages, lines), encoding="utf-8"
         )

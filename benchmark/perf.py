@@ -7,10 +7,11 @@ import os
 import platform
 import resource
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from data_gen.folders import scratch_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +55,7 @@ def perf_generate(
     # keep the scenario's density (persons per ZIP) as the world grows
     n_zips = max(1, round(base.world.n_zips * persons / max(base.world.persons, 1)))
     scenario = base.with_overrides(world={"persons": persons, "n_zips": n_zips})
-    scratch = None if keep is not None else Path(tempfile.mkdtemp(prefix="itin-bench-perf-"))
+    scratch = None if keep is not None else scratch_folder("perf")
     try:
         out = keep if keep is not None else Path(str(scratch)) / "world"
         t0 = time.perf_counter()
@@ -94,7 +95,7 @@ def perf_link(
     from data_gen.dataset import read_manifest
 
     names = strategies or list(STRATEGIES)
-    scratch = Path(tempfile.mkdtemp(prefix="itin-bench-perf-link-"))
+    scratch = scratch_folder("perf-link")
     try:
         if data is None:
             default = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
@@ -256,7 +257,7 @@ def perf_evaluate(*, pairs: int, seed: int) -> list[str]:
         f"full evaluation ({len(ASSIGNMENTS)} assignments x {len(OPERATING_POINTS)} operating points "
         f"where the strategy has them, outcomes, harm, disparities): {t_all:.1f} s"
     )
-    scratch = Path(tempfile.mkdtemp(prefix="itin-bench-perf-evaluate-"))
+    scratch = scratch_folder("perf-evaluate")
     try:
         t0 = time.perf_counter()
         write_tables(tables, scratch / "evaluation", {}, started=t0, force=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from data_gen import scenario_from_dict
 from data_gen.chunks import generate_dataset
 from data_gen.dataset import read_manifest
 from data_gen.errors import InputError
+from data_gen.folders import scratch_folder
 from data_gen.rng import stable_hash
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def replicate_tables(
         raise InputError(f"{data}/manifest.json: no scenario config and seed to replicate")
     scenario = scenario_from_dict(manifest["config"], f"{data}/manifest.json")
     seed = replicate_seed(int(manifest["seed"]), replicate)
-    scratch = Path(tempfile.mkdtemp(prefix=f"itin-bench-replicate-{replicate}-"))
+    scratch = scratch_folder(f"replicate-{replicate}")
     try:
         log.info("replicate %d: generating the world (seed %d)", replicate, seed)
         world_dir = scratch / "data"

@@ -4,6 +4,11 @@ The report is assembled as a list of blocks (headings, paragraphs, lists,
 tables, figures) from the run's stored outputs only, then rendered twice: to
 Markdown (figures linked) and to HTML (figures embedded as data URIs, inline
 style, no script and no network access).
+
+Block text marks code with backticks; a backslash makes the next backtick or
+backslash literal.  Text from outside the package (strategy and scenario names,
+groups, paths) enters through :func:`_lit`, and both renderers escape every
+other part, so such text shows as itself and never becomes markup.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from benchmark.figures import FIGURES
+from benchmark.safe_output import markdown_text
 from benchmark.summary import HEADLINE, main_figures
 from data_gen.dataset import atomic_folder, read_manifest, read_table
 
@@ -41,6 +48,30 @@ class Block:
     text: str = ""
     items: list | None = None
     header: list | None = None
+
+
+def _lit(text: object) -> str:
+    """``text`` from outside the package as literal block text (its backticks make no code)."""
+    return str(text).replace("\\", "\\\\").replace("`", "\\`")
+
+
+_MARK = re.compile(r"\\([\\`])|`")
+
+
+def _spans(text: str) -> list[tuple[bool, str]]:
+    """Block text as (is code, literal text) parts, escapes resolved."""
+    parts: list[tuple[bool, str]] = []
+    code, pos, buf = False, 0, ""
+    for m in _MARK.finditer(text):
+        buf += text[pos : m.start()]
+        if m.group(1):
+            buf += m.group(1)
+        else:
+            parts.append((code, buf))
+            code, buf = not code, ""
+        pos = m.end()
+    parts.append((code, buf + text[pos:]))
+    return parts
 
 
 def _fmt(value: float, pattern: str) -> str:
@@ -91,7 +122,9 @@ def build_report(
     req = realism.get("request_list", {})
     blocks: list[Block] = [
         Block(
-            "h1", f"How often does matching confirm the wrong person? Scenario “{data['scenario']}”"
+            "h1",
+            "How often does matching confirm the wrong person? "
+            f"Scenario “{_lit(data['scenario'])}”",
         ),
         Block(
             "p",
@@ -205,8 +238,8 @@ def build_report(
             f"Scenario configuration hash {config_hash[:12]}; world generated with itin-bench "
             f"{data['packages'].get('itin-bench', '?')}, pandas "
             f"{data['packages'].get('pandas', '?')}. Rerun with `itin-bench run --config "
-            f"{config_path or '<scenario file>'}`; every table behind this report is in the run "
-            "folder (evaluation/*.csv). The curves and the tables by group come from the first "
+            f"{_lit(config_path) or '<scenario file>'}`; every table behind this report is in "
+            "the run folder (evaluation/*.csv). The curves and the tables by group come from the first "
             f"world; the headline figures from all {replicates}.",
         ),
     ]
@@ -374,7 +407,7 @@ def _file_rows(figures: pd.DataFrame) -> list[list[str]]:
         found = table[table["strategy"] == strategy].set_index("measure")
         rows.append(
             [
-                strategy,
+                _lit(strategy),
                 *(
                     _with_interval(found.loc[m], "{:,.0f}") if m in found.index else "not reached"
                     for m in FILE_MEASURES
@@ -394,9 +427,10 @@ def _plain_sentences(figures: pd.DataFrame) -> list[str]:
     out = []
     for (strategy, _point), g in figures.groupby(["strategy", "operating_point"], sort=False):
         f = g.set_index("metric")
-        plain = _sentence_start(STRATEGY_PLAIN.get(strategy, strategy))
+        plain = _lit(_sentence_start(STRATEGY_PLAIN.get(strategy, strategy)))
+        code = _lit(strategy)
         if "recall" not in f.index:
-            out.append(f"{plain} (`{strategy}`) never reached its target.")
+            out.append(f"{plain} (`{code}`) never reached its target.")
             continue
         recall = _with_interval(f.loc["recall"], "{:.0%}")
         wrong = _with_interval(f.loc["wrong_person_per_100k"], "{:,.0f}")
@@ -405,7 +439,7 @@ def _plain_sentences(figures: pd.DataFrame) -> list[str]:
         reached = f.loc["target_reached", "mean"] if "target_reached" in f.index else 1.0
         note = "" if reached == 1 else f" (It reached its target in {reached:.0%} of the worlds.)"
         out.append(
-            f"{plain} (`{strategy}`) found {recall} of the requested people who have a tax "
+            f"{plain} (`{code}`) found {recall} of the requested people who have a tax "
             f"record. For every 100,000 requests it matched {wrong} to somebody else’s tax "
             f"record; the addresses handed over then led to {homes} households unrelated to the "
             f"request, with {kids} US-citizen children.{note}"
@@ -421,7 +455,7 @@ def _headline_rows(figures: pd.DataFrame) -> list[list[str]]:
     rows = []
     for (strategy, point), g in figures.groupby(["strategy", "operating_point"], sort=False):
         f = g.set_index("metric")
-        cells = [strategy, POINT_WORDS.get(point, point)]
+        cells = [_lit(strategy), POINT_WORDS.get(point, point)]
         for _, metric, pattern in HEADLINE:
             cells.append(
                 _with_interval(f.loc[metric], pattern) if metric in f.index else "not reached"
@@ -483,12 +517,24 @@ def _disparity_tables(evaluation: Path) -> list[Block]:
         n = d.drop_duplicates("group").set_index("group")["requests"]
         rate = d.pivot(index="group", columns="strategy", values="wrong_person_rate")
         rows = [
-            [g, f"{int(n[g]):,}", *(_fmt(rate.loc[g, s], "{:.1%}") for s in strategies)]
+            [_lit(g), f"{int(n[g]):,}", *(_fmt(rate.loc[g, s], "{:.1%}") for s in strategies)]
             for g in groups
         ]
         blocks.append(Block("p", text=title))
-        blocks.append(Block("table", header=["group", "requests", *strategies], items=rows))
+        blocks.append(
+            Block("table", header=["group", "requests", *map(_lit, strategies)], items=rows)
+        )
     return blocks
+
+
+def _md(text: str) -> str:
+    """Block text as Markdown, every part escaped but the code spans that need no escaping."""
+    out = []
+    for code, part in _spans(text):
+        escaped = markdown_text(part)
+        # a code span shows its text raw: one whose text needs escaping is written as text
+        out.append(f"`{part}`" if code and escaped == part else escaped)
+    return "".join(out)
 
 
 def to_markdown(blocks: list[Block], figure_dir: str = "../figures") -> str:
@@ -496,20 +542,20 @@ def to_markdown(blocks: list[Block], figure_dir: str = "../figures") -> str:
     out = []
     for b in blocks:
         if b.kind == "h1":
-            out.append(f"# {b.text}\n")
+            out.append(f"# {_md(b.text)}\n")
         elif b.kind == "h2":
-            out.append(f"## {b.text}\n")
+            out.append(f"## {_md(b.text)}\n")
         elif b.kind == "p":
-            out.append(f"{b.text}\n")
+            out.append(f"{_md(b.text)}\n")
         elif b.kind == "ul":
-            out.append("\n".join(f"- {item}" for item in b.items or []) + "\n")
+            out.append("\n".join(f"- {_md(item)}" for item in b.items or []) + "\n")
         elif b.kind == "table":
-            header = b.header or []
+            header = [_md(h) for h in b.header or []]
             lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-            lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in b.items or []]
+            lines += ["| " + " | ".join(_md(str(c)) for c in row) + " |" for row in b.items or []]
             out.append("\n".join(lines) + "\n")
         elif b.kind == "figure":
-            caption = (b.items or [""])[0]
+            caption = _md((b.items or [""])[0])
             out.append(f"![{caption}]({figure_dir}/{b.text}.png)\n\n*{caption}*\n")
     return "\n".join(out)
 
@@ -530,8 +576,9 @@ code { background: #f4f4f4; padding: 0 0.2rem; }
 
 def _inline(text: str) -> str:
     """Escape text for HTML, turning `code` spans into <code>."""
-    parts = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return "".join(
+        f"<code>{html.escape(p)}</code>" if code else html.escape(p) for code, p in _spans(text)
+    )
 
 
 def to_html(blocks: list[Block], figure_dir: Path) -> str:
@@ -559,6 +606,7 @@ def to_html(blocks: list[Block], figure_dir: Path) -> str:
                 f"<figcaption>{_inline(caption)}</figcaption></figure>"
             )
     title = next((b.text for b in blocks if b.kind == "h1"), "itin-bench report")
+    title = "".join(part for _, part in _spans(title))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -579,7 +627,7 @@ def write_report(
     """Write ``report.md`` and ``report.html`` for a run folder into ``out``; return the HTML path."""
     run_folder = Path(run_folder)
     blocks = build_report(run_folder, scenario, config)
-    with atomic_folder(Path(out), force=force) as tmp:
+    with atomic_folder(Path(out), force=force, kind="report", inputs=[run_folder / "data"]) as tmp:
         (tmp / "report.md").write_text(to_markdown(blocks), encoding="utf-8")
         (tmp / "report.html").write_text(to_html(blocks, run_folder / "figures"), encoding="utf-8")
     return Path(out) / "report.html"

@@ -32,6 +32,7 @@ from data_gen.chunks import generate_dataset
 from data_gen.config import CalibrationConfig, RunConfig
 from data_gen.dataset import package_versions
 from data_gen.errors import InputError
+from data_gen.folders import MARKER, STAGE_FILE, check_output_folder, write_json_atomically
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ STAGE_CODE = {
     "figures": ["benchmark/figures.py"],
     "report": ["benchmark/report.py", "benchmark/summary.py"],
 }
-STAGE_FILE = "stage.json"
 
 
 def code_digest(paths: Sequence[str | Path]) -> str:
@@ -98,11 +98,37 @@ def stage_key(stage: str, **inputs: object) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def is_current(folder: Path, key: str) -> bool:
-    """Whether ``folder`` holds a finished stage with this key and all the files it wrote."""
+def fingerprint(folder: Path) -> str:
+    """What a stage folder holds, for the stages that read it: the key it was made with.
+
+    A stage made again from the same key (the same inputs and code) holds the
+    same results, so what reads it is reused.  A folder replaced by another
+    run with other settings has another key; one replaced outside any run (by
+    ``itin-bench generate --force``, say) has no ``stage.json`` of its own and
+    is fingerprinted by its marker instead, which matches no key.
+    """
+    record = stage_record(folder)
+    if isinstance(record.get("key"), str):
+        return record["key"]
+    try:
+        return "unstaged:" + hashlib.sha256((folder / MARKER).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def fingerprints(inputs: Sequence[Path], run_folder: Path) -> dict[str, str]:
+    """The fingerprint of each input stage folder, by its path inside the run folder."""
+    return {Path(p).relative_to(run_folder).as_posix(): fingerprint(Path(p)) for p in inputs}
+
+
+def is_current(folder: Path, key: str, inputs: dict[str, str] | None = None) -> bool:
+    """Whether ``folder`` holds a finished stage with this key and all the files it wrote,
+    made from input stage folders with these fingerprints (:func:`fingerprints`)."""
     try:
         record = json.loads((folder / STAGE_FILE).read_text())
         if record.get("key") != key:
+            return False
+        if record.get("inputs", {}) != (inputs or {}):
             return False
         return all(
             (folder / name).is_file() and (folder / name).stat().st_size == size
@@ -121,17 +147,24 @@ def stage_record(folder: Path) -> dict:
     return record if isinstance(record, dict) else {}
 
 
-def mark_done(folder: Path, stage: str, key: str, seconds: float) -> None:
-    """Record that ``folder`` holds the finished stage ``stage`` with ``key``, and its files."""
+def mark_done(
+    folder: Path, stage: str, key: str, seconds: float, inputs: dict[str, str] | None = None
+) -> None:
+    """Record that ``folder`` holds the finished stage ``stage`` with ``key``, its files and
+    the fingerprints of the stage folders it was made from."""
     files = {
         str(f.relative_to(folder)): f.stat().st_size
         for f in sorted(folder.rglob("*"))
         if f.is_file() and f.name != STAGE_FILE
     }
-    record = {"stage": stage, "key": key, "seconds": round(seconds, 3), "files": files}
-    tmp = folder / f".{STAGE_FILE}.tmp"
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    tmp.replace(folder / STAGE_FILE)
+    record = {
+        "stage": stage,
+        "key": key,
+        "seconds": round(seconds, 3),
+        "files": files,
+        "inputs": inputs or {},
+    }
+    write_json_atomically(folder / STAGE_FILE, record)
 
 
 @dataclass
@@ -231,7 +264,7 @@ def run(
     names = resolve_strategies(scenario, config)
     backend = backend or Backend()
     folder = Path(out_root) / scenario.name
-    _check_run_folder(folder)
+    _check_run_folder(folder, config, names)
     # run_manifest.json describes the last finished run: the previous one's stays until
     # this run finishes and replaces it, so an interrupted run changes no finished file
     result = RunResult(folder=folder, scenario=scenario)
@@ -249,6 +282,7 @@ def run(
         data_key,
         force,
         lambda: generate_dataset(world_scenario, data, force=True),
+        inputs=(),
     )
 
     # 2. one link folder per strategy
@@ -267,6 +301,7 @@ def run(
             lambda target=target, name=name: run_link(
                 data, name, target, backend=backend, force=True
             ),
+            inputs=(data,),
         )
 
     # 3. evaluation (with replicate worlds)
@@ -293,6 +328,7 @@ def run(
             backend=backend,
             force=True,
         ),
+        inputs=(data, *(folder / "links" / n for n in names)),
     )
 
     # 4. the 2025 record: published aggregates reproduced, and the compositions that fit
@@ -320,6 +356,7 @@ def run(
                 folder / "calibration",
                 backend=backend,
             ),
+            inputs=(data, folder / "links" / "irs_2025"),
         )
 
     # 5. figures, drawn from the stored tables only
@@ -332,6 +369,7 @@ def run(
         fig_key,
         force,
         lambda: draw_figures(evaluation, figures, force=True),
+        inputs=(evaluation,),
     )
 
     # 6. the report
@@ -351,6 +389,7 @@ def run(
         report_key,
         force,
         lambda: write_report(folder, report, scenario=scenario, config=config, force=True),
+        inputs=(data, evaluation, figures, *([folder / "calibration"] if calibrating else [])),
     )
 
     manifest = {
@@ -365,14 +404,22 @@ def run(
         "git_revision": _git_revision(),
     }
     # written aside and renamed over the previous run's: a reader sees one or the other
-    tmp = folder / ".run_manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    tmp.replace(folder / "run_manifest.json")
+    write_json_atomically(folder / "run_manifest.json", manifest)
     return result
 
 
-def _stage(result: RunResult, label: str, folder: Path, key: str, force: bool, work) -> None:
-    if not force and is_current(folder, key):
+def _stage(
+    result: RunResult,
+    label: str,
+    folder: Path,
+    key: str,
+    force: bool,
+    work,
+    *,
+    inputs: Sequence[Path],
+) -> None:
+    before = fingerprints(inputs, result.folder)
+    if not force and is_current(folder, key, before):
         log.info("%s: unchanged, reusing %s", label, folder)
         result.record(folder.name, True, float(stage_record(folder).get("seconds", 0.0)), key)
         return
@@ -380,17 +427,37 @@ def _stage(result: RunResult, label: str, folder: Path, key: str, force: bool, w
     started = time.perf_counter()
     work()
     seconds = time.perf_counter() - started
-    mark_done(folder, folder.name, key, seconds)
+    after = fingerprints(inputs, result.folder)
+    if after != before:
+        # an input was replaced while this stage read it: leave the stage unfinished, so
+        # the next run makes it again from the inputs as they are then
+        changed = ", ".join(name for name in before if after[name] != before[name])
+        raise InputError(
+            f"{folder}: {changed} changed while this stage read it (another process wrote "
+            "there); nothing is lost: run again to make it from the new inputs"
+        )
+    mark_done(folder, folder.name, key, seconds, before)
     log.info("%s: done in %.1f s (peak memory so far %.0f MiB)", label, seconds, peak_rss_mb())
     result.record(folder.name, False, seconds, key)
 
 
-def _check_run_folder(folder: Path) -> None:
-    """Fail before any work if the run folder cannot be written."""
-    from data_gen.dataset import check_output_folder
+STAGE_KINDS = {
+    "data": "dataset",
+    "evaluation": "evaluation",
+    "calibration": "calibration",
+    "figures": "figures",
+    "report": "report",
+}
 
+
+def _check_run_folder(folder: Path, config: str | Path, strategies: Sequence[str]) -> None:
+    """Fail before any work if a stage folder cannot be written: not ours, holding files
+    the run did not write, or overlapping the scenario file."""
     # the run folder itself may exist (that is how stages are reused)
-    check_output_folder(folder / "data", force=True)
+    stages = [(folder / name, kind) for name, kind in STAGE_KINDS.items()]
+    stages += [(folder / "links" / name, "link") for name in strategies]
+    for path, kind in stages:
+        check_output_folder(path, force=True, kind=kind, inputs=[config])
 
 
 def _git_revision() -> str | None:

@@ -15,18 +15,20 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from benchmark.safe_output import write_csv
 from data_gen import load_scenario, read_manifest
 from data_gen.dataset import atomic_folder, check_output_folder
 from data_gen.errors import InputError
+from data_gen.folders import scratch_folder
 
 log = logging.getLogger(__name__)
 
@@ -200,10 +202,13 @@ def perf_scaling(
     load_scenario(config)  # a bad config fails here, before any work
     if out.is_dir() and any(out.iterdir()):
         raise InputError(f"{out}: folder exists and is not empty; give a new folder")
-    check_output_folder(out, force=False)
+    check_output_folder(out, force=False, kind="perf")
     scales = sorted(scales)
-    with tempfile.TemporaryDirectory(prefix="itin-scaling-") as tmp:
-        table = measure(config, scales, strategies, Path(tmp))
+    scratch = scratch_folder("scaling")
+    try:
+        table = measure(config, scales, strategies, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     exponents = growth_exponents(table)
     totals = pipeline_totals(table)
     command = "itin-bench perf scaling --config {} --scales {} {}--out {}".format(
@@ -212,10 +217,10 @@ def perf_scaling(
         "".join(f"--strategy {s} " for s in strategies),
         out,
     )
-    with atomic_folder(out, force=False) as folder:
-        table.to_csv(folder / "scaling.csv", index=False, float_format="%.4g")
-        exponents.to_csv(folder / "scaling_exponents.csv", index=False, float_format="%.4g")
-        totals.to_csv(folder / "scaling_totals.csv", index=False, float_format="%.4g")
+    with atomic_folder(out, force=False, kind="perf") as folder:
+        write_csv(table, folder / "scaling.csv", index=False, float_format="%.4g")
+        write_csv(exponents, folder / "scaling_exponents.csv", index=False, float_format="%.4g")
+        write_csv(totals, folder / "scaling_totals.csv", index=False, float_format="%.4g")
         draw_scaling(table, folder)
         (folder / "README.md").write_text(
             "# Pipeline scaling\n\n"

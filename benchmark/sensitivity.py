@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 
@@ -21,6 +19,7 @@ from benchmark.link import run_link
 from benchmark.strategies import Backend
 from data_gen import Scenario, generate_world, write_dataset
 from data_gen.errors import InputError
+from data_gen.folders import scratch_folder
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def sensitivity_table(
     """
     backend = backend or Backend()
     rows = []
-    scratch = Path(tempfile.mkdtemp(prefix="itin-bench-sensitivity-"))
+    scratch = scratch_folder("sensitivity")
     try:
         for level, multiplier in enumerate(multipliers):
             log.info("request noise x%g (%d of %d)", multiplier, level + 1, len(multipliers))

@@ -25,8 +25,10 @@ gives, so every unsupervised strategy and the evaluation run on them unchanged.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
+import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -62,6 +64,11 @@ OPTIONS = ("dob_format",)
 DEFAULT_DOB_FORMAT = "%Y-%m-%d"
 # no name, date, number or address line is this long; a longer cell is a broken file
 MAX_FIELD_CHARS = 500
+# no table the strategies read has this many columns; a header this wide is a broken or
+# hostile file (a million empty columns exhausts pandas' memory after a minute)
+MAX_COLUMNS = 1_000
+# the header row is read from at most this many bytes before any parser sees the file
+MAX_HEADER_BYTES = 4 << 20
 # the one-line address the generator writes; used when only parts are given
 _LINE_PARTS = ("house_number", "street", "unit")
 
@@ -127,6 +134,11 @@ class UserTables:
     def has_truth(self) -> bool:
         """Whether the tables carry a ground-truth entity id."""
         return self.request_entity is not None
+
+    @property
+    def input_paths(self) -> list[Path]:
+        """The files read: both tables and the mapping (outputs must not overlap them)."""
+        return [self.requests_path, self.filers_path, Path(self.mapping.source)]
 
     def true_pairs(self) -> pd.DataFrame | None:
         """Every (request_id, record_id) of the same entity, or ``None`` without truth."""
@@ -366,6 +378,7 @@ def _read_file(path: Path, columns: list[str]) -> tuple[pd.DataFrame, list[str]]
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give a .csv or .parquet file")
     if suffix == ".csv":
+        _check_csv_header(path)
         data = path.read_bytes()
         try:
             data.decode("utf-8")
@@ -392,12 +405,52 @@ def _read_file(path: Path, columns: list[str]) -> tuple[pd.DataFrame, list[str]]
     if suffix in (".parquet", ".pq"):
         try:
             schema = pq.read_schema(path)
+            _check_width(path, len(schema.names))
             present = [c for c in columns if c in schema.names]
             table = pq.read_table(path, columns=present)
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
         return table.to_pandas(), list(schema.names)
     raise InputError(f"{path}: expected a .csv or .parquet file, not {suffix or 'no extension'}")
+
+
+def _check_csv_header(path: Path) -> None:
+    """Refuse a CSV wider than MAX_COLUMNS from its first MAX_HEADER_BYTES, before pandas.
+
+    The first data row is counted too: pandas reads cells beyond the header's as
+    an index of its own, silently and, for a million of them, for minutes.
+    """
+    with path.open("rb") as f:
+        head = f.read(MAX_HEADER_BYTES)
+        whole = not f.read(1)
+    text = io.StringIO(head.decode("utf-8-sig", errors="replace"), newline="")
+    rows = csv.reader(text)
+    try:
+        header = next(rows, [])
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable CSV header row ({exc})") from None
+    _check_width(path, len(header), " (is the delimiter right?)")
+    if not whole and text.tell() == len(text.getvalue()) and not head.endswith((b"\n", b"\r")):
+        raise InputError(
+            f"{path}: the header row is longer than {MAX_HEADER_BYTES >> 20} MB; "
+            "is this a CSV file?"
+        )
+    try:
+        first = next((row for row in rows if row), [])
+    except csv.Error:  # an overlong cell: refused with its row once pandas has read the file
+        return
+    if len(first) > len(header):
+        raise InputError(
+            f"{path}: line {rows.line_num} has {len(first):,} cells, the header "
+            f"{len(header):,}; is the delimiter or quoting broken?"
+        )
+
+
+def _check_width(path: Path, columns: int, hint: str = "") -> None:
+    if columns > MAX_COLUMNS:
+        raise InputError(
+            f"{path}: {columns:,} columns, more than the {MAX_COLUMNS:,} a table may have{hint}"
+        )
 
 
 def _text(path: Path, column: str, values: pd.Series) -> pd.Series:

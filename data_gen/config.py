@@ -850,24 +850,39 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_dict(read_toml(path, "config"), str(path))
 
 
+# no scenario or mapping is near this size; a larger file is not one
+MAX_TOML_BYTES = 16 << 20
+
+
 def read_toml(path: str | Path, kind: str, error: type[InputError] = ConfigError) -> dict:
     """Read a UTF-8 TOML file; ``kind`` names it in errors ("config", "mapping").
 
     Raises
     ------
     InputError
-        ``error``, with one line, if the file is missing, a folder, not UTF-8 or not TOML.
+        ``error``, with one line, if the file is missing, a folder, unreadable, larger
+        than :data:`MAX_TOML_BYTES`, not UTF-8, not TOML or nested too deeply to parse.
     """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as f:
+            raw = f.read(MAX_TOML_BYTES + 1)
     except FileNotFoundError:
         raise error(f"{path}: {kind} file not found") from None
     except IsADirectoryError:
         raise error(f"{path}: is a directory, not a {kind} file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read the {kind} file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_TOML_BYTES:
+        raise error(f"{path}: {kind} file larger than {MAX_TOML_BYTES >> 20} MB")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise error(f"{path}: {kind} file is not UTF-8 text") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively
+        raise error(f"{path}: not valid TOML (arrays or tables nested too deeply)") from None

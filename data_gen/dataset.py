@@ -1,28 +1,29 @@
 """Write and read a dataset folder: Parquet tables, noise log and manifest.
 
 A folder is written to a temporary sibling and moved into place only when
-complete, so an interrupted or failed write never leaves a half-written
-dataset and never damages the one already there.
+complete, and replaced only when it is ours (:mod:`data_gen.folders`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_gen.errors import InputError
+from data_gen.folders import (  # noqa: F401 - the folder helpers' former home, kept for callers
+    atomic_folder,
+    check_output_folder,
+    process_is_running,
+    recover_interrupted,
+    remove_stale_temporaries,
+)
 from data_gen.realism import realism_summary
 from data_gen.world import World
 
@@ -136,137 +137,6 @@ def write_dataset(world: World, out: str | Path, *, force: bool = False) -> Path
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     return out
-
-
-@contextmanager
-def atomic_folder(out: Path, *, force: bool) -> Iterator[Path]:
-    """Yield a temporary sibling folder that replaces ``out`` only if the block completes.
-
-    On any error (or Ctrl-C) the temporary folder is removed and ``out`` is left
-    as it was.  An existing ``out`` is replaced only with ``force``.
-
-    The temporary folder is named ``.<name>.tmp-<pid>-XXXX`` after the writing
-    process.  A process killed outright (SIGKILL, power loss) cannot remove it,
-    so each write first removes the leftovers of writers of ``out`` that are no
-    longer running (:func:`remove_stale_temporaries`); a running writer's
-    folder is never touched.
-
-    Raises
-    ------
-    InputError
-        If ``out`` cannot be written (see :func:`check_output_folder`).
-    """
-    check_output_folder(out, force=force)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(out)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out)}{os.getpid()}-", dir=out.parent))
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        yield tmp
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            trash = out.with_name(f"{_trash_prefix(out)}{os.getpid()}")
-            out.rename(trash)
-            tmp.rename(out)
-            shutil.rmtree(trash)
-        else:
-            tmp.rename(out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise InputError(f"{out}: writing failed ({exc.strerror or exc})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _temp_prefix(out: Path) -> str:
-    return f".{out.name}.tmp-"
-
-
-def _trash_prefix(out: Path) -> str:
-    return f".{out.name}.old-"
-
-
-def _writer_pid(name: str, out: Path) -> int | None:
-    """The PID in a sibling's name if it is a temporary (``.tmp-<pid>-*``) or replaced
-    (``.old-<pid>``) folder of ``out`` written by :func:`atomic_folder`, else None."""
-    if name.startswith(_temp_prefix(out)):
-        pid, dash, _ = name[len(_temp_prefix(out)) :].partition("-")
-        if not dash:
-            return None  # an older unnamed temporary: its writer cannot be told
-    elif name.startswith(_trash_prefix(out)):
-        pid = name[len(_trash_prefix(out)) :]
-    else:
-        return None
-    return int(pid) if pid.isascii() and pid.isdigit() and int(pid) > 0 else None
-
-
-def process_is_running(pid: int) -> bool:
-    """Whether a process with this PID exists (on this machine); True when it cannot be told."""
-    if pid <= 0 or os.name != "posix":
-        # os.kill(0 or less, ...) signals process groups; on Windows it terminates
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # PermissionError: it exists but is another user's
-        return True
-    return True
-
-
-def remove_stale_temporaries(out: Path) -> list[Path]:
-    """Remove the temporary and replaced siblings of ``out`` left by writers that died.
-
-    Only folders named by :func:`atomic_folder` with the PID of a process that is
-    no longer running are removed; those of this process or of any running one
-    are kept.  A writer killed between moving the previous ``out`` aside and
-    moving its new one in leaves no ``out`` at all: the previous one is then
-    moved back rather than removed.  Returns the folders removed.
-    """
-    removed: list[Path] = []
-    try:
-        siblings = list(out.parent.iterdir())
-    except OSError:
-        return removed
-    for path in siblings:
-        pid = _writer_pid(path.name, out)
-        if pid is None or pid == os.getpid() or process_is_running(pid):
-            continue
-        if path.is_dir() and not path.is_symlink():
-            if path.name.startswith(_trash_prefix(out)) and not out.exists():
-                path.rename(out)  # the earlier results, never replaced: keep them
-                continue
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
-def check_output_folder(out: Path, *, force: bool) -> None:
-    """Fail early, before any work, if ``out`` cannot become a dataset folder.
-
-    Raises
-    ------
-    InputError
-        If ``out`` has no name (``.``), is a file, is a non-empty folder and
-        ``force`` is false, or its parent is a file.
-    """
-    resolved = out.resolve()
-    if out.name in ("", ".", "..") or resolved == Path(resolved.anchor):
-        raise InputError(f"{out}: give a folder name for the dataset, not {str(out)!r}")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not force:
-        raise InputError(f"{out}: folder exists and is not empty (use --force to replace it)")
-    for parent in resolved.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputError(f"{out}: {parent} is a file, not a folder")
-            if not os.access(parent, os.W_OK):
-                raise InputError(f"{out}: cannot write in {parent}")
-            break
 
 
 def read_manifest(folder: str | Path) -> dict:

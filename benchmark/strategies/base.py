@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,6 +23,7 @@ import pandas as pd
 
 from data_gen.dataset import read_manifest, read_table
 from data_gen.errors import InputError
+from data_gen.folders import scratch_folder
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,15 @@ def default_memory_limit() -> str:
 @lru_cache(maxsize=1)
 def _spill_folder() -> str:
     """This process's folder for DuckDB's spilled data (concurrent processes never share one)."""
-    folder = tempfile.mkdtemp(prefix="itin-bench-duckdb-")
+    folder = str(scratch_folder("duckdb"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+@lru_cache(maxsize=1)
+def _spark_checkpoints() -> str:
+    """This process's folder for Spark's checkpoints (removed when the process ends)."""
+    folder = str(scratch_folder("spark"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
@@ -162,7 +170,7 @@ class Backend:
             )
             self._spark.sparkContext.setLogLevel("ERROR")
             # Splink breaks long query lineages with checkpoints
-            self._spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="itin-bench-spark-"))
+            self._spark.sparkContext.setCheckpointDir(_spark_checkpoints())
         return self._spark
 
 

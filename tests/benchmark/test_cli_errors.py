@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from benchmark import cli
+from benchmark.user_tables import MAX_COLUMNS
 from data_gen.dataset import TABLES
 from data_gen.noise import NOISE_NAMES
 
@@ -145,49 +151,258 @@ def test_out_that_is_a_file_is_refused(tmp_path):
 # --------------------------------------------------------------------------- bad arguments
 
 
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    """The single stderr line of a bad-input exit (code 2, no traceback)."""
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = error_lines(proc)
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("itin-bench: error: "), lines[0]
+    return lines[0]
+
+
 @pytest.mark.parametrize(
-    ("args", "needle", "one_line"),
+    ("args", "needle"),
     [
         pytest.param(
             ["generate", "--config", "missing.toml", "--out", "out"],
             "config file not found",
-            True,
             id="missing-config",
         ),
         pytest.param(
-            ["generate", "--config", "."], "--config and --out are required", True, id="missing-out"
+            ["generate", "--config", "."], "--config and --out are required", id="missing-out"
         ),
         pytest.param(
             ["generate", "--config", "tiny.toml", "--out", "out", "--seed", "-1"],
             "--seed -1",
-            True,
             id="negative-seed",
         ),
+    ],
+)
+def test_bad_arguments_exit_2(tmp_path, args, needle):
+    (tmp_path / "tiny.toml").write_text(TINY)
+    proc = run_cli(tmp_path, *args)
+    assert needle in one_line_error(proc)
+    assert not (tmp_path / "out").exists()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle", "command"),
+    [
         pytest.param(
             ["generate", "--config", "tiny.toml", "--out", "out", "--seed", "abc"],
-            "invalid int value",
-            False,
-            id="seed-not-int",
+            "argument --seed: invalid int value: 'abc'",
+            "generate",
+            id="bad-type",
         ),
         pytest.param(
             ["generate", "--config", "tiny.toml", "--out", "out", "--bogus"],
-            "unrecognized arguments",
-            False,
+            "unrecognized arguments: --bogus",
+            "generate",
             id="unknown-option",
         ),
-        pytest.param([], "required", False, id="no-command"),
-        pytest.param(["frobnicate"], "invalid choice", False, id="unknown-command"),
+        pytest.param(
+            ["link", "--out", "out"],
+            "the following arguments are required: --strategy",
+            "link",
+            id="missing-required",
+        ),
+        pytest.param(
+            ["link", "--strategy", "irs_2025", "--out", "out", "--backend", "nope"],
+            "argument --backend: invalid choice: 'nope'",
+            "link",
+            id="bad-choice",
+        ),
+        pytest.param(["evaluate", "--pairs"], "expected one argument", "evaluate", id="no-value"),
+        pytest.param([], "the following arguments are required: COMMAND", "", id="no-command"),
+        pytest.param(["frobnicate"], "invalid choice: 'frobnicate'", "", id="unknown-command"),
+        pytest.param(["perf"], "required: BENCHMARK", "perf", id="no-benchmark"),
+        pytest.param(["perf", "frob"], "invalid choice: 'frob'", "perf", id="unknown-benchmark"),
+        pytest.param(
+            ["perf", "generate", "--persons", "many"],
+            "argument --persons: invalid int value",
+            "perf generate",
+            id="nested-bad-type",
+        ),
+        pytest.param(
+            ["perf", "evaluate", "--bogus", "x"],
+            "unrecognized arguments: --bogus x",
+            "perf evaluate",
+            id="nested-unknown-option",
+        ),
+        pytest.param(
+            ["perf", "scaling", "--scales", "a,b"],
+            "not a comma-separated list of numbers",
+            "perf scaling",
+            id="bad-list",
+        ),
     ],
 )
-def test_bad_arguments_exit_2(tmp_path, args, needle, one_line):
+def test_argument_errors_are_one_line_with_the_help_to_read(tmp_path, args, needle, command):
     (tmp_path / "tiny.toml").write_text(TINY)
+    line = one_line_error(run_cli(tmp_path, *args))
+    assert needle in line, line
+    assert line.endswith(f"(see {' '.join(['itin-bench', *command.split()])} --help)"), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["link", "--help"], ["perf", "generate", "-h"]])
+def test_help_still_prints_usage_and_exits_0(tmp_path, args):
     proc = run_cli(tmp_path, *args)
-    assert proc.returncode == 2, proc.stderr
-    assert needle in proc.stderr, proc.stderr
-    if one_line:
-        assert len(error_lines(proc)) == 1, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: itin-bench"), proc.stdout
+    assert proc.stderr == ""
+
+
+# --------------------------------------------------------------------------- hostile inputs
+
+MAPPING = "\n".join(
+    f'[{table}]\nid = "id"\nfirst_name = "first"\nlast_name = "last"\naddress = "address"\n'
+    for table in ("requests", "filers")
+)
+ROWS = "id,first,last,address\n1,Ana,Diaz,1 Main St\n"
+
+
+def link_own(tmp_path: Path, requests: str, filers: str = "filers.csv", mapping: str = "map.toml"):
+    return run_cli(
+        tmp_path,
+        "link",
+        *("--requests", requests, "--filers", filers, "--mapping", mapping),
+        *("--strategy", "exact_name_address", "--out", "out"),
+    )
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        pytest.param("a = " + "[" * 5000 + "]" * 5000, id="arrays"),
+        pytest.param("a = " + "{b = " * 5000 + "1" + "}" * 5000, id="inline-tables"),
+    ],
+)
+def test_a_deeply_nested_config_or_mapping_is_bad_input(tmp_path, nested):
+    (tmp_path / "deep.toml").write_text(nested + "\n")
+    line = one_line_error(run_cli(tmp_path, "generate", "--config", "deep.toml", "--out", "out"))
+    assert "deep.toml" in line and "nested too deeply" in line, line
+    (tmp_path / "requests.csv").write_text(ROWS)
+    line = one_line_error(link_own(tmp_path, "requests.csv", mapping="deep.toml"))
+    assert "deep.toml" in line and "nested too deeply" in line, line
     assert not (tmp_path / "out").exists()
-    assert leftovers(tmp_path) == []
+
+
+def test_a_deeply_nested_dataset_manifest_is_bad_input(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    proc = run_cli(tmp_path, "link", "--data", "data", "--strategy", "irs_2025", "--out", "out")
+    line = one_line_error(proc)
+    assert "manifest.json" in line and "nested too deeply" in line, line
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        pytest.param("," * 1_000_000 + "\n", "1,000,001 columns", id="million-columns"),
+        pytest.param(
+            ROWS.splitlines()[0] + "\n1,Ana,Diaz,1 Main St" + "," * 1_000_000 + "\n",
+            "line 2 has 1,000,004 cells, the header 4",
+            id="million-cells-in-row-2",
+        ),
+        pytest.param("a" * (5 << 20) + "\n", "header row", id="header-of-5-MB"),
+    ],
+)
+def test_a_csv_too_wide_is_refused_from_its_first_line(tmp_path, text, needle):
+    (tmp_path / "map.toml").write_text(MAPPING)
+    (tmp_path / "requests.csv").write_text(text)
+    (tmp_path / "filers.csv").write_text(ROWS)
+    started = time.perf_counter()
+    line = one_line_error(link_own(tmp_path, "requests.csv"))
+    # pandas alone took 55 s and then aborted with std::bad_alloc
+    assert time.perf_counter() - started < 30
+    assert "requests.csv" in line and needle in line, line
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_parquet_table_too_wide_is_refused_from_its_schema(tmp_path):
+    (tmp_path / "map.toml").write_text(MAPPING)
+    columns = {name: ["x"] for name in ("id", "first", "last", "address")}
+    columns |= {f"extra_{i}": ["x"] for i in range(MAX_COLUMNS)}
+    pq.write_table(pa.table(columns), tmp_path / "requests.parquet")
+    (tmp_path / "filers.csv").write_text(ROWS)
+    line = one_line_error(link_own(tmp_path, "requests.parquet"))
+    assert "requests.parquet" in line and f"{MAX_COLUMNS + 4:,} columns" in line, line
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def _raise(exc: BaseException):
+    def command(args):
+        raise exc
+
+    return command
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        errno.ENOSPC,
+        errno.EROFS,
+        errno.EACCES,
+        *([errno.EDQUOT] if hasattr(errno, "EDQUOT") else []),
+    ],
+)
+def test_a_full_read_only_or_forbidden_place_to_write_is_one_line_exit_2(monkeypatch, capsys, code):
+    failure = OSError(code, os.strerror(code), "/results/runs/x/evaluation.tmp/outcomes.csv")
+    monkeypatch.setattr(cli, "_cmd_strategies", _raise(failure))
+    assert cli.main(["strategies"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"itin-bench: error: /results/runs/x/evaluation.tmp/outcomes.csv: {os.strerror(code)}"
+    ]
+
+
+def test_a_full_disk_reported_by_pyarrow_is_one_line_exit_2(monkeypatch, capsys):
+    # pyarrow gives no errno attribute, only the errno in its message
+    failure = OSError(
+        "Failed to write '/out/t.parquet'. Detail: [errno 28] No space left on device"
+    )
+    monkeypatch.setattr(cli, "_cmd_strategies", _raise(failure))
+    assert cli.main(["strategies"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("itin-bench: error: No space left on device (") and "/out/t" in line
+
+
+def test_running_out_of_memory_while_reading_input_is_one_line_exit_2(
+    monkeypatch, capsys, tmp_path
+):
+    import data_gen.config
+
+    def huge(text):
+        raise MemoryError
+
+    (tmp_path / "tiny.toml").write_text(TINY)
+    monkeypatch.setattr(data_gen.config.tomllib, "loads", huge)
+    argv = ["generate", "--config", str(tmp_path / "tiny.toml"), "--out", str(tmp_path / "out")]
+    assert cli.main(argv) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"itin-bench: error: {tmp_path / 'tiny.toml'}: out of memory"), line
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param(MemoryError(), id="memory"),
+        pytest.param(RecursionError("maximum recursion depth exceeded"), id="recursion"),
+        pytest.param(OSError(errno.EIO, "Input/output error", "/x"), id="other-oserror"),
+    ],
+)
+def test_the_same_failures_elsewhere_are_internal_errors(monkeypatch, capsys, failure):
+    monkeypatch.setattr(cli, "_cmd_strategies", _raise(failure))
+    assert cli.main(["strategies"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"itin-bench: internal error: {type(failure).__name__}"), line
 
 
 # --------------------------------------------------------------------------- list-noise
@@ -228,16 +443,25 @@ def test_tiny_run_then_force_rerun_replaces_folder(tmp_path):
     assert leftovers(out.parent) == []
     assert [p.name for p in out.parent.iterdir()] == ["tiny"]
 
-    # a stray file proves the folder is replaced, not merged into
+    # a file the user added is never deleted: --force is refused while it is there
     (out / "stray.txt").write_text("old")
-    proc = run_cli(
-        tmp_path, "-q", "generate", "--config", "tiny.toml", "--out", out, "--seed", "4", "--force"
-    )
+    again = ("-q", "generate", "--config", "tiny.toml", "--out", out, "--seed", "4", "--force")
+    proc = run_cli(tmp_path, *again)
+    assert proc.returncode == 2 and "stray.txt" in proc.stderr, proc.stderr
+    assert (out / "stray.txt").read_text() == "old"
+    (out / "stray.txt").unlink()
+    # a file of its own removed by hand proves the folder is replaced, not merged into
+    (out / "noise_log.parquet").rename(out / "noise_log.kept")
+    proc = run_cli(tmp_path, *again)
+    assert proc.returncode == 2, proc.stderr  # a renamed file is not one it wrote either
+    (out / "noise_log.kept").rename(out / "noise_log.parquet")
+    (out / "truth.parquet").unlink()
+    proc = run_cli(tmp_path, *again)
     assert proc.returncode == 0, proc.stderr
+    assert (out / "truth.parquet").is_file()
     manifest2 = check_dataset(out)
     assert manifest2["seed"] == 4
     assert manifest2["config_sha256"] != manifest["config_sha256"]
-    assert not (out / "stray.txt").exists()
     assert leftovers(out.parent) == []
     assert [p.name for p in out.parent.iterdir()] == ["tiny"]
 

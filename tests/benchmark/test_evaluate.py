@@ -208,7 +208,10 @@ def _fails(capsys, argv, needle):
 def test_bad_input_is_refused_before_anything_is_written(smoke_world, links, tmp_path, capsys):
     out = tmp_path / "eval"
     base = ["evaluate", "--data", str(smoke_world), "--out", str(out)]
-    _fails(capsys, [*base, "--pairs", str(tmp_path)], "not a link folder")
+    (tmp_path / "nolinks").mkdir()
+    _fails(capsys, [*base, "--pairs", str(tmp_path / "nolinks")], "not a link folder")
+    # an output inside a folder it reads is refused (it would be read as input next time)
+    _fails(capsys, [*base[:-1], str(tmp_path / "nolinks" / "e"), "--pairs", str(tmp_path / "nolinks")], "lies inside the input")
     _fails(capsys, [*base, "--pairs", str(links), "--replicates", "0"], "--replicates 0")
     _fails(
         capsys,
