@@ -304,7 +304,8 @@ def test_duckdb_spills_beyond_a_quarter_of_the_machine_to_a_private_folder():
     assert int(default_memory_limit().removesuffix("GB")) == max(1, int(quarter))
     api = Backend().db_api()
     folder = _setting(api, "temp_directory")
-    assert folder.startswith(os.path.join(tempfile.gettempdir(), "itin-bench-duckdb-"))
+    # a scratch folder named after this process (a dead one's is cleared by the next start)
+    assert folder.startswith(os.path.join(tempfile.gettempdir(), f"itin-bench-{os.getpid()}-duckdb-"))
     assert os.path.isdir(folder)
     # one folder per process, however many jobs
     assert _setting(Backend().db_api(), "temp_directory") == folder
