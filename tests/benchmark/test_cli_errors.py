@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -315,10 +314,8 @@ def test_a_csv_too_wide_is_refused_from_its_first_line(tmp_path, text, needle):
     (tmp_path / "map.toml").write_text(MAPPING)
     (tmp_path / "requests.csv").write_text(text)
     (tmp_path / "filers.csv").write_text(ROWS)
-    started = time.perf_counter()
+    # refused from the header, before pandas reads it (which took 55 s and then aborted)
     line = one_line_error(link_own(tmp_path, "requests.csv"))
-    # pandas alone took 55 s and then aborted with std::bad_alloc
-    assert time.perf_counter() - started < 30
     assert "requests.csv" in line and needle in line, line
     assert not (tmp_path / "out").exists()
 
