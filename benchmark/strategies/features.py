@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark import normalize
+from benchmark.strategies import normalize
 from benchmark.strategies.base import LinkData
 
 FEATURE_COLUMNS = (

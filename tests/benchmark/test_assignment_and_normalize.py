@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from benchmark import normalize
-from benchmark.assignment import one_to_one
+from benchmark.strategies import normalize
+from benchmark.strategies.assignment import one_to_one
 
 
 def pairs(rows):

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import benchmark.calibration as calibration
-from benchmark.calibration import (
-    FILE_REQUESTS,
+import benchmark.experiments.calibration as calibration
+from benchmark.evaluation.metrics import label_pairs
+from benchmark.experiments.calibration import (
     PUBLISHED,
     calibrate,
     compare_with_published,
@@ -20,8 +20,8 @@ from benchmark.calibration import (
     plausible_range,
     request_overrides,
 )
-from benchmark.link import run_link
-from benchmark.metrics import label_pairs
+from benchmark.facts import FILE_REQUESTS
+from benchmark.linking.link import run_link
 from data_gen import generate_world, load_scenario, read_table, write_dataset
 from data_gen.errors import ConfigError
 
@@ -178,7 +178,7 @@ def test_range_covers_only_compositions_that_reproduce():
 
 
 def test_the_report_names_the_parameter_that_moves_the_estimate_most():
-    from benchmark.report import _leading_parameter
+    from benchmark.reporting.report import _leading_parameter
 
     comps = pd.DataFrame(
         {

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmark import cli
-from benchmark.user_tables import MAX_COLUMNS
+from benchmark.tables.user_tables import MAX_COLUMNS
 from data_gen.dataset import TABLES
 from data_gen.noise import NOISE_NAMES
 

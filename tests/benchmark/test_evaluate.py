@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from benchmark.cli import main
-from benchmark.evaluate import TABLE_NAMES, evaluate
-from benchmark.link import run_link
-from benchmark.metrics import counts_at, label_pairs, threshold_sweep
+from benchmark.evaluation.evaluate import TABLE_NAMES, evaluate
+from benchmark.evaluation.metrics import counts_at, label_pairs, threshold_sweep
+from benchmark.experiments.replicates import evaluate_worlds
+from benchmark.linking.link import run_link
 from benchmark.strategies import Backend, LinkData, load_link_data
 from benchmark.strategies.splink_models import SplinkEM, _linker
 from data_gen import generate_world, load_scenario, write_dataset
@@ -173,8 +174,8 @@ def test_evaluate_cli_writes_the_design_tables(smoke_world, links, tmp_path, cap
 
 def test_replicates_are_deterministic_and_differ_between_worlds(smoke_world, links, tmp_path):
     kwargs = {"replicates": 2}
-    evaluate(smoke_world, [links / "irs_2025"], tmp_path / "a", **kwargs)
-    evaluate(smoke_world, [links / "irs_2025"], tmp_path / "b", **kwargs)
+    evaluate_worlds(smoke_world, [links / "irs_2025"], tmp_path / "a", **kwargs)
+    evaluate_worlds(smoke_world, [links / "irs_2025"], tmp_path / "b", **kwargs)
     for name in ("replicate_figures", "intervals", "harm_summary", "disparities"):
         a = pd.read_parquet(tmp_path / "a" / f"{name}.parquet")
         b = pd.read_parquet(tmp_path / "b" / f"{name}.parquet")
@@ -211,7 +212,11 @@ def test_bad_input_is_refused_before_anything_is_written(smoke_world, links, tmp
     (tmp_path / "nolinks").mkdir()
     _fails(capsys, [*base, "--pairs", str(tmp_path / "nolinks")], "not a link folder")
     # an output inside a folder it reads is refused (it would be read as input next time)
-    _fails(capsys, [*base[:-1], str(tmp_path / "nolinks" / "e"), "--pairs", str(tmp_path / "nolinks")], "lies inside the input")
+    _fails(
+        capsys,
+        [*base[:-1], str(tmp_path / "nolinks" / "e"), "--pairs", str(tmp_path / "nolinks")],
+        "lies inside the input",
+    )
     _fails(capsys, [*base, "--pairs", str(links), "--replicates", "0"], "--replicates 0")
     _fails(
         capsys,

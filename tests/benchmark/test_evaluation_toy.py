@@ -24,19 +24,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.assignment import one_to_one
-from benchmark.disparities import disparities, wilson_interval
-from benchmark.evaluate import LinkRun, evaluate_runs
-from benchmark.ground_truth import GroundTruth, frequency_deciles
-from benchmark.harm import harm_counts
-from benchmark.metrics import (
+from benchmark.evaluation.disparities import disparities, wilson_interval
+from benchmark.evaluation.evaluate import evaluate_runs
+from benchmark.evaluation.ground_truth import GroundTruth, frequency_deciles
+from benchmark.evaluation.harm import harm_counts
+from benchmark.evaluation.link_runs import LinkRun
+from benchmark.evaluation.metrics import (
     OperatingPoint,
     choose_threshold,
     counts_at,
     label_pairs,
     threshold_sweep,
 )
-from benchmark.outcomes import request_outcomes
+from benchmark.evaluation.outcomes import request_outcomes
+from benchmark.strategies.assignment import one_to_one
 
 PAIRS = pd.DataFrame(
     {
@@ -359,7 +360,7 @@ def test_a_strategy_given_twice_is_refused():
 
 
 def test_intervals_are_t_intervals_of_the_mean_clipped_to_the_range():
-    from benchmark.replicates import intervals
+    from benchmark.evaluation.aggregate import intervals
 
     def one(metric, values):
         f = pd.DataFrame(
@@ -398,7 +399,7 @@ def test_intervals_are_t_intervals_of_the_mean_clipped_to_the_range():
 
 
 def test_replicate_seeds_are_stable_and_distinct():
-    from benchmark.replicates import replicate_seed
+    from benchmark.experiments.replicates import replicate_seed
 
     assert replicate_seed(20250627, 0) == 20250627
     seeds = [replicate_seed(20250627, k) for k in range(1, 50)]
@@ -407,7 +408,7 @@ def test_replicate_seeds_are_stable_and_distinct():
 
 
 def test_scored_strategies_are_summarised_at_the_chosen_point_and_rules_at_their_own():
-    from benchmark.summary import format_summary
+    from benchmark.reporting.summary import format_summary
 
     tables = evaluate_runs(toy_truth(), [toy_run()], main_point="recall_0.90")
     ops = tables["operating_points"]

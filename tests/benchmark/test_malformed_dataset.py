@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmark.cli import main
-from benchmark.link import run_link
+from benchmark.linking.link import run_link
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Property-based tests (Hypothesis) for the shared normalisation and the feature tables.
 
-Every public normaliser in :mod:`benchmark.normalize`, the ``per_distinct``
+Every public normaliser in :mod:`benchmark.strategies.normalize`, the ``per_distinct``
 decorator and ``features.prepare`` are run on arbitrary Unicode text (the full
 range without surrogates: empty strings, odd whitespace, combining marks,
 strings of a few hundred characters) mixed with missing cells (``None``,
@@ -32,7 +32,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmark import normalize
+from benchmark.strategies import normalize
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from benchmark.strategies.features import FEATURE_COLUMNS, prepare
 from data_gen.noise import fold_accents

@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.evaluate import evaluate
-from benchmark.export_tables import export_user_tables
-from benchmark.link import run_link
-from benchmark.report import Block, _lit, to_html, to_markdown
+from benchmark.evaluation.evaluate import evaluate
+from benchmark.linking.link import run_link
+from benchmark.reporting.report import Block, _lit, to_html, to_markdown
 from benchmark.safe_output import (
     FORMULA_STARTS,
     markdown_text,
@@ -28,7 +27,8 @@ from benchmark.safe_output import (
     neutralise_formulas,
     write_csv,
 )
-from benchmark.user_tables import load_user_tables
+from benchmark.tables.export import export_user_tables
+from benchmark.tables.user_tables import load_user_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = '=HYPERLINK("http://x","y") <script>alert(1)</script> | `tick` [a](http://x)'

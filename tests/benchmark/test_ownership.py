@@ -64,7 +64,12 @@ def world(tmp_path_factory):
     assert main(["-q", "generate", "--config", str(SMOKE), "--out", str(data)]) == 0
     link = ["link", "--data", str(data), "--strategy", "irs_2025", "--out", str(links / "irs_2025")]
     assert main(["-q", *link]) == 0
-    assert main(["-q", "evaluate", "--data", str(data), "--pairs", str(links), "--out", str(evaluation)]) == 0
+    assert (
+        main(
+            ["-q", "evaluate", "--data", str(data), "--pairs", str(links), "--out", str(evaluation)]
+        )
+        == 0
+    )
     return data, links, evaluation
 
 
@@ -78,7 +83,13 @@ def decoy(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "README.md").write_text("a project\n")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     for cmd in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "first"]):
         subprocess.run(["git", "-C", str(repo), *cmd], check=True, env=env, capture_output=True)
     return mine, repo
@@ -134,7 +145,13 @@ def test_a_run_never_empties_a_stage_folder_holding_the_users_files(tmp_path, ca
 
 @pytest.mark.parametrize(
     "case",
-    ["link-into-data", "evaluate-into-links", "export-into-data", "link-inside-data", "evaluate-around-links"],
+    [
+        "link-into-data",
+        "evaluate-into-links",
+        "export-into-data",
+        "link-inside-data",
+        "evaluate-around-links",
+    ],
 )
 def test_an_output_that_overlaps_an_input_is_refused(world, tmp_path, capsys, case):
     """Reproduction 2: output equal to, inside or around an input, even through a symlink."""
@@ -143,11 +160,46 @@ def test_an_output_that_overlaps_an_input_is_refused(world, tmp_path, capsys, ca
     alias.symlink_to(data)
     before = {"D": hashes(data), "L": hashes(links)}
     args = {
-        "link-into-data": ["link", "--data", alias, "--strategy", "name_dob", "--out", data, "--force"],
-        "evaluate-into-links": ["evaluate", "--data", data, "--pairs", links, "--out", links, "--force"],
+        "link-into-data": [
+            "link",
+            "--data",
+            alias,
+            "--strategy",
+            "name_dob",
+            "--out",
+            data,
+            "--force",
+        ],
+        "evaluate-into-links": [
+            "evaluate",
+            "--data",
+            data,
+            "--pairs",
+            links,
+            "--out",
+            links,
+            "--force",
+        ],
         "export-into-data": ["export", "--data", data, "--out", Path(f"{data}/."), "--force"],
-        "link-inside-data": ["link", "--data", data, "--strategy", "name_dob", "--out", alias / "x"],
-        "evaluate-around-links": ["evaluate", "--data", data, "--pairs", links / "irs_2025", "--out", links, "--force"],
+        "link-inside-data": [
+            "link",
+            "--data",
+            data,
+            "--strategy",
+            "name_dob",
+            "--out",
+            alias / "x",
+        ],
+        "evaluate-around-links": [
+            "evaluate",
+            "--data",
+            data,
+            "--pairs",
+            links / "irs_2025",
+            "--out",
+            links,
+            "--force",
+        ],
     }[case]
     refused(capsys, *args, says="input")
     assert {"D": hashes(data), "L": hashes(links)} == before
@@ -163,7 +215,12 @@ def test_a_symlinked_output_is_followed_and_never_half_written(world, tmp_path, 
     link.symlink_to(real)
     code, err = cli(capsys, "export", "--data", data, "--out", tmp_path / "x")
     assert code == 0, err
-    assert main(["-q", "generate", "--config", str(SMOKE), "--seed", "5", "--out", str(link), "--force"]) == 0
+    assert (
+        main(
+            ["-q", "generate", "--config", str(SMOKE), "--seed", "5", "--out", str(link), "--force"]
+        )
+        == 0
+    )
     assert link.is_symlink() and os.readlink(link) == str(real)
     assert json.loads((real / "manifest.json").read_text())["seed"] == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real", "x"]
@@ -172,7 +229,9 @@ def test_a_symlinked_output_is_followed_and_never_half_written(world, tmp_path, 
     (mine / "a.txt").write_text("a")
     link.unlink()
     link.symlink_to(mine)
-    refused(capsys, "generate", "--config", SMOKE, "--out", link, "--force", says="not a dataset folder")
+    refused(
+        capsys, "generate", "--config", SMOKE, "--out", link, "--force", says="not a dataset folder"
+    )
     assert hashes(mine) == {"a.txt": hashlib.sha256(b"a").hexdigest()}
 
 
@@ -190,7 +249,22 @@ def test_a_dead_writers_replaced_folder_is_restored_and_then_kept(world, tmp_pat
     assert hashes(parent / "x") == before and not earlier.exists()
 
     shutil.copytree(data, earlier)
-    assert main(["-q", "generate", "--config", str(SMOKE), "--seed", "8", "--out", str(parent / "x"), "--force"]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "generate",
+                "--config",
+                str(SMOKE),
+                "--seed",
+                "8",
+                "--out",
+                str(parent / "x"),
+                "--force",
+            ]
+        )
+        == 0
+    )
     kept = parent / f"x.earlier-{dead}"
     assert hashes(kept) == before  # the older copy kept aside, not deleted
     assert json.loads((parent / "x" / "manifest.json").read_text())["seed"] == 8
@@ -199,13 +273,13 @@ def test_a_dead_writers_replaced_folder_is_restored_and_then_kept(world, tmp_pat
 def test_a_stage_whose_input_changed_while_it_ran_is_made_again(tmp_path, capsys, monkeypatch):
     """Reproduction 6: the world replaced (another seed) while the run links: that run stops
     with one line, and the next one relinks on the new world instead of refusing for ever."""
-    import benchmark.link
+    import benchmark.linking.link
     from data_gen import load_scenario
     from data_gen.chunks import generate_dataset
 
     root = tmp_path / "R"
     data = root / "smoke" / "data"
-    real_link = benchmark.link.run_link
+    real_link = benchmark.linking.link.run_link
     calls = []
 
     def link_while_the_world_is_replaced(folder, name, *args, **kwargs):
@@ -215,9 +289,17 @@ def test_a_stage_whose_input_changed_while_it_ran_is_made_again(tmp_path, capsys
         calls.append(name)
         return real_link(folder, name, *args, **kwargs)
 
-    monkeypatch.setattr(benchmark.link, "run_link", link_while_the_world_is_replaced)
-    refused(capsys, "run", "--config", SMOKE, "--out-root", root, says="changed while this stage read it")
-    monkeypatch.setattr(benchmark.link, "run_link", real_link)
+    monkeypatch.setattr(benchmark.linking.link, "run_link", link_while_the_world_is_replaced)
+    refused(
+        capsys,
+        "run",
+        "--config",
+        SMOKE,
+        "--out-root",
+        root,
+        says="changed while this stage read it",
+    )
+    monkeypatch.setattr(benchmark.linking.link, "run_link", real_link)
     code, err = cli(capsys, "run", "--config", SMOKE, "--out-root", root)
     assert code == 0, err
     manifest = json.loads((root / "smoke" / "evaluation" / "evaluation_manifest.json").read_text())
@@ -268,7 +350,9 @@ def test_a_dead_writers_scratch_is_removed_and_others_kept(tmp_path, monkeypatch
             folder.mkdir()
             (folder / "x.parquet").write_bytes(b"x")
         for folder in (stale, live):
-            (folder / MARKER).write_text(json.dumps({"tool": "itin-bench", "kind": "scratch", "files": []}))
+            (folder / MARKER).write_text(
+                json.dumps({"tool": "itin-bench", "kind": "scratch", "files": []})
+            )
         mine = scratch_folder("replicate-2")
         assert mine.name.startswith(f"itin-bench-{os.getpid()}-replicate-2-")
         assert read_marker(mine)["kind"] == "scratch"
@@ -280,8 +364,14 @@ def test_a_dead_writers_scratch_is_removed_and_others_kept(tmp_path, monkeypatch
 
 def test_every_folder_written_carries_its_marker(world):
     data, links, evaluation = world
-    for folder, kind in ((data, "dataset"), (links / "irs_2025", "link"), (evaluation, "evaluation")):
+    for folder, kind in (
+        (data, "dataset"),
+        (links / "irs_2025", "link"),
+        (evaluation, "evaluation"),
+    ):
         marker = read_marker(folder)
         assert marker is not None and marker["kind"] == kind
         listed = set(marker["files"])
-        assert listed == {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {MARKER}
+        assert listed == {
+            p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+        } - {MARKER}

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.paper import TABLES, paper
+from benchmark.experiments.paper import TABLES, paper
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "results" / "paper_reduced"

@@ -4,7 +4,7 @@ The smoke pipeline runs once per module, with and without suppression, on a
 generated world (two replicate worlds), on user tables with ground truth (one
 world, no harm) and on user tables without it.  The relations between the
 written tables are stated here from what each column means, independently of
-:mod:`benchmark.privacy`: cells that must be equal are merged, every other
+:mod:`benchmark.evaluation.privacy`: cells that must be equal are merged, every other
 relation is a row of a linear system with the published cells substituted, and
 a blanked cell (or a small difference of two decisions, or a count pooled over
 worlds) is rebuilt iff its unit vector lies in the row space of the unknowns.
@@ -611,7 +611,7 @@ def test_the_reported_rebuilds_are_closed(systems):
 
 
 def test_tables_without_their_keys_get_primary_suppression_only():
-    from benchmark.privacy import suppress_small_counts
+    from benchmark.evaluation.privacy import suppress_small_counts
 
     t = pd.DataFrame({"tp": [4, 12, 40], "fp": [0, 3, 25], "precision": [1.0, 0.8, 0.6]})
     out = suppress_small_counts({"operating_points": t}, N)["operating_points"]

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from benchmark.cli import main
-from benchmark.figures import FIGURES, draw_figures
-from benchmark.run import run
+from benchmark.experiments.run import run
+from benchmark.reporting.figures import FIGURES, draw_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = ["irs_2025", "fuzzy_rules", "splink"]
@@ -202,7 +202,7 @@ def test_run_refuses_a_bad_config_before_writing(tmp_path, capsys):
 
 def test_report_numbers_are_the_stored_figures(first_run):
     """The report's headline numbers are the intervals table's, formatted."""
-    from benchmark.summary import main_figures
+    from benchmark.reporting.summary import main_figures
 
     result, _, _ = first_run
     report = (result.folder / "report" / "report.md").read_text()

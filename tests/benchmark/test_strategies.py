@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from benchmark.link import run_link
+from benchmark.linking.link import run_link
 from benchmark.strategies import STRATEGIES, Backend, get_strategy, load_link_data, training_data
 from data_gen import generate_world, load_scenario, write_dataset
 from data_gen.errors import InputError
@@ -275,7 +275,7 @@ def test_link_cli_bad_options(world_dir, tmp_path, extra):
 
 
 def test_duplicate_pairs_keep_the_best_score():
-    from benchmark.link import _check_pairs
+    from benchmark.linking.link import _check_pairs
     from benchmark.strategies import LinkData
 
     d = LinkData(
@@ -305,7 +305,9 @@ def test_duckdb_spills_beyond_a_quarter_of_the_machine_to_a_private_folder():
     api = Backend().db_api()
     folder = _setting(api, "temp_directory")
     # a scratch folder named after this process (a dead one's is cleared by the next start)
-    assert folder.startswith(os.path.join(tempfile.gettempdir(), f"itin-bench-{os.getpid()}-duckdb-"))
+    assert folder.startswith(
+        os.path.join(tempfile.gettempdir(), f"itin-bench-{os.getpid()}-duckdb-")
+    )
     assert os.path.isdir(folder)
     # one folder per process, however many jobs
     assert _setting(Backend().db_api(), "temp_directory") == folder

@@ -14,11 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmark.cli import main
-from benchmark.evaluate import evaluate
-from benchmark.export_tables import export_user_tables
-from benchmark.link import run_link
-from benchmark.privacy import suppress_small_counts
-from benchmark.user_tables import MAX_FIELD_CHARS, load_user_tables, parse_addresses
+from benchmark.evaluation.evaluate import evaluate
+from benchmark.evaluation.privacy import suppress_small_counts
+from benchmark.linking.link import run_link
+from benchmark.tables.export import export_user_tables
+from benchmark.tables.user_tables import MAX_FIELD_CHARS, load_user_tables, parse_addresses
 from data_gen.dataset import read_table
 
 # the unsupervised strategies: rules and Splink's EM

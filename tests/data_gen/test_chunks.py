@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmark.cli import main
-from benchmark.evaluate import evaluate
-from benchmark.link import run_link
+from benchmark.evaluation.evaluate import evaluate
+from benchmark.linking.link import run_link
 from data_gen import generate_world, load_scenario, read_manifest, read_table, write_dataset
 from data_gen.chunks import ID_COLUMNS, chunk_scenarios, generate_dataset
 from data_gen.dataset import TABLES, table_parts
@@ -65,8 +65,12 @@ def test_ids_are_unique_and_every_reference_resolves(chunked):
             values = t[other][col]
             assert set(values[values >= 0]) <= known, f"{other}.{col} names unknown {kind}s"
     # a true pair is the same person on both sides
-    pairs = t["truth"].merge(t["requests"][["request_id", "person_id"]]).merge(
-        t["irs_filers"][["record_id", "person_id"]], on="record_id", suffixes=("_req", "_rec")
+    pairs = (
+        t["truth"]
+        .merge(t["requests"][["request_id", "person_id"]])
+        .merge(
+            t["irs_filers"][["record_id", "person_id"]], on="record_id", suffixes=("_req", "_rec")
+        )
     )
     assert len(pairs) == len(t["truth"]) > 0
     assert (pairs["person_id_req"] == pairs["person_id_rec"]).all()
@@ -140,7 +144,9 @@ def test_the_in_memory_generator_refuses_a_chunked_scenario():
 def test_the_generate_command_writes_chunks_and_says_so(tmp_path, capsys):
     config = tmp_path / "chunked.toml"
     config.write_text(
-        (ROOT / "configs" / "smoke.toml").read_text().replace("n_zips = 6", "n_zips = 6\nchunks = 2")
+        (ROOT / "configs" / "smoke.toml")
+        .read_text()
+        .replace("n_zips = 6", "n_zips = 6\nchunks = 2")
     )
     assert main(["generate", "--config", str(config), "--out", str(tmp_path / "w")]) == 0
     assert "in 2 chunks" in capsys.readouterr().out

@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from benchmark import normalize
+from benchmark.strategies import normalize
 from data_gen import vocab
 from data_gen.config import ORIGINS
 from data_gen.noise import (

@@ -135,7 +135,7 @@ def file_estimates(figures: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     figures : DataFrame
-        :func:`benchmark.summary.main_figures` of the run.
+        :func:`benchmark.reporting.summary.main_figures` of the run.
 
     Returns
     -------
@@ -143,7 +143,7 @@ def file_estimates(figures: pd.DataFrame) -> pd.DataFrame:
         strategy, operating_point, measure (the metric without ``_per_100k``),
         estimate, ci_low, ci_high: numbers of events for the whole file.
     """
-    from benchmark.calibration import FILE_REQUESTS
+    from benchmark.facts import FILE_REQUESTS
 
     rows = figures[figures["metric"].isin(FILE_METRICS)]
     factor = FILE_REQUESTS / 100_000

@@ -27,7 +27,7 @@ constants are published or zero:
   count (of the pairs, requests or households in between); one in 1..N − 1 is
   protected like a blanked cell, and so is a count pooled over worlds.
 
-One engine (:func:`benchmark.privacy_relations.solve`) takes these: while a linear combination of the
+One engine (:func:`benchmark.evaluation.privacy_relations.solve`) takes these: while a linear combination of the
 relations, with the published cells substituted, determines a blanked cell
 (the unit vector of that cell lies in the row space of the unknowns' matrix),
 it blanks one more cell of each offending relation: the smallest non-zero
@@ -62,7 +62,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from benchmark.privacy_relations import (
+from benchmark.evaluation.privacy_relations import (
     CUMULATIVE,
     DERIVED,
     KEYS,

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.figures import FIGURES, draw_sensitivity
-from benchmark.run import PACKAGE_ROOT, run
+from benchmark.experiments.run import PACKAGE_ROOT, run
+from benchmark.experiments.sensitivity import sensitivity_table
+from benchmark.reporting.figures import FIGURES, draw_sensitivity
+from benchmark.reporting.summary import main_figures
 from benchmark.safe_output import write_csv
-from benchmark.sensitivity import sensitivity_table
-from benchmark.summary import main_figures
 from data_gen.dataset import atomic_folder, read_table
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def paper_tables(
 
 def file_2025_tables(run_folder: Path) -> dict[str, pd.DataFrame]:
     """The 2025 request file's tables, from a finished run of ``configs/irs_ice_2025.toml``."""
-    from benchmark.summary import file_estimates
+    from benchmark.reporting.summary import file_estimates
 
     calibration = run_folder / "calibration"
     return {

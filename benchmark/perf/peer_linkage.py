@@ -4,7 +4,7 @@ Splink's blocking rules become ``recordlinkage.Index.block`` keys (their union
 as Splink takes it), its comparisons become one ``recordlinkage.Compare``
 feature each (the Splink level, level by level on the same normalised columns),
 and the levels become the features its unsupervised ``ECMClassifier`` scores.
-Used by ``itin-bench perf peers`` (:mod:`benchmark.peers`).
+Used by ``itin-bench perf peers`` (:mod:`benchmark.perf.peers`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.assignment import one_to_one
+from benchmark.strategies.assignment import one_to_one
 
 BINS = 20
 
@@ -96,7 +96,7 @@ def unlabelled_tables(runs: list, n_requests: int) -> dict[str, pd.DataFrame]:
     Parameters
     ----------
     runs : list of LinkRun
-        The link folders read by :func:`benchmark.evaluate.load_link_run`.
+        The link folders read by :func:`benchmark.evaluation.link_runs.load_link_run`.
     n_requests : int
         Requests in the file (for the matched share).
     """

@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.ground_truth import ground_truth_from_tables
-from benchmark.harm import harm_counts
-from benchmark.metrics import label_pairs
+from benchmark.evaluation.ground_truth import ground_truth_from_tables
+from benchmark.evaluation.harm import harm_counts
+from benchmark.evaluation.metrics import label_pairs
+from benchmark.facts import FILE_REQUESTS
 from benchmark.safe_output import write_csv
 from benchmark.strategies import Backend, get_strategy
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
@@ -37,8 +38,6 @@ from data_gen.errors import ConfigError
 from data_gen.world import World, add_requests, build_population
 
 log = logging.getLogger(__name__)
-
-FILE_REQUESTS = 1_280_000
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmark.ground_truth import HOUSEHOLD_COUNTS
-from benchmark.outcomes import per_100k
+from benchmark.evaluation.ground_truth import HOUSEHOLD_COUNTS
+from benchmark.evaluation.outcomes import per_100k
 
 HOUSEHOLD_COLUMNS = (
     "household_id",

@@ -23,9 +23,9 @@ from typing import Any
 
 import pandas as pd
 
-from benchmark.figures import FIGURES
+from benchmark.reporting.figures import FIGURES
+from benchmark.reporting.summary import HEADLINE, main_figures
 from benchmark.safe_output import markdown_text
-from benchmark.summary import HEADLINE, main_figures
 from data_gen.dataset import atomic_folder, read_manifest, read_table
 
 STRATEGY_PLAIN = {
@@ -399,7 +399,7 @@ def _leading_parameter(comps: pd.DataFrame) -> list[Block]:
 
 
 def _file_rows(figures: pd.DataFrame) -> list[list[str]]:
-    from benchmark.summary import file_estimates
+    from benchmark.reporting.summary import file_estimates
 
     table = file_estimates(figures).rename(columns={"estimate": "mean"})
     rows = []

@@ -219,8 +219,8 @@ def _float_list(text: str) -> list[float]:
 
 
 def _cmd_perf_scaling(args: argparse.Namespace) -> int:
-    from benchmark.perf import machine
-    from benchmark.scaling import perf_scaling
+    from benchmark.perf.scaling import perf_scaling
+    from benchmark.resources import machine
     from benchmark.strategies import get_strategy
 
     strategies = args.strategy or ["irs_2025", "exact_name_address", "splink"]
@@ -238,7 +238,7 @@ def _cmd_perf_scaling(args: argparse.Namespace) -> int:
 
 
 def _cmd_perf_generate(args: argparse.Namespace) -> int:
-    from benchmark.perf import perf_generate
+    from benchmark.perf.timing import perf_generate
 
     lines = perf_generate(persons=args.persons, config=args.config, seed=args.seed, keep=args.keep)
     print("\n".join(lines))
@@ -246,15 +246,15 @@ def _cmd_perf_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_perf_evaluate(args: argparse.Namespace) -> int:
-    from benchmark.perf import perf_evaluate
+    from benchmark.perf.timing import perf_evaluate
 
     print("\n".join(perf_evaluate(pairs=args.pairs, seed=args.seed)))
     return 0
 
 
 def _cmd_perf_peers(args: argparse.Namespace) -> int:
-    from benchmark.peers import PSEUDOPEOPLE_DATASETS, perf_peers
-    from benchmark.perf import machine
+    from benchmark.perf.peers import PSEUDOPEOPLE_DATASETS, perf_peers
+    from benchmark.resources import machine
 
     given = args.pseudopeople_datasets
     datasets = (
@@ -295,7 +295,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from benchmark.export_tables import export_user_tables
+    from benchmark.tables.export import export_user_tables
     from data_gen.dataset import check_output_folder, read_manifest
 
     read_manifest(args.data)
@@ -361,7 +361,7 @@ def _data_source(args: argparse.Namespace):
     missing = [k for k, v in own.items() if v is None]
     if missing:
         raise InputError(f"{', '.join(given)} also need(s) {', '.join(missing)}")
-    from benchmark.user_tables import load_user_tables
+    from benchmark.tables.user_tables import load_user_tables
 
     return load_user_tables(args.requests, args.filers, args.mapping)
 
@@ -429,7 +429,7 @@ def _cmd_strategies(args: argparse.Namespace) -> int:
 
 
 def _cmd_link(args: argparse.Namespace) -> int:
-    from benchmark.link import run_link
+    from benchmark.linking.link import run_link
     from benchmark.strategies import get_strategy
     from data_gen.dataset import check_output_folder
 
@@ -502,8 +502,8 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from benchmark.evaluate import evaluate
-    from benchmark.summary import format_match_counts, format_summary, main_figures
+    from benchmark.experiments.replicates import evaluate_worlds
+    from benchmark.reporting.summary import format_match_counts, format_summary, main_figures
     from data_gen.dataset import check_output_folder
 
     if args.replicates < 1:
@@ -514,7 +514,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     data = _data_source(args)
     inputs = [*_input_paths(data), *args.pairs]
     check_output_folder(args.out, force=args.force, kind="evaluation", inputs=inputs)
-    m = evaluate(
+    m = evaluate_worlds(
         data,
         args.pairs,
         args.out,
@@ -581,8 +581,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from benchmark.run import check_config, run
-    from benchmark.summary import format_summary, main_figures
+    from benchmark.experiments.run import check_config, run
+    from benchmark.reporting.summary import format_summary, main_figures
 
     check_config(args.config, scale=args.scale)
     started = time.perf_counter()
@@ -630,7 +630,7 @@ def _add_paper(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_paper(args: argparse.Namespace) -> int:
-    from benchmark.paper import paper
+    from benchmark.experiments.paper import paper
 
     started = time.perf_counter()
     out = paper(reduced=args.reduced, out=args.out, runs_root=args.out_root, backend=_backend(args))
@@ -639,7 +639,7 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 
 def _cmd_perf_link(args: argparse.Namespace) -> int:
-    from benchmark.perf import perf_link
+    from benchmark.perf.timing import perf_link
     from benchmark.strategies import get_strategy
 
     for name in args.strategy or []:
@@ -708,10 +708,10 @@ _INPUT_READERS = {
     ("data_gen.config", "read_toml"): ("path",),
     ("data_gen.dataset", "read_manifest"): ("path", "folder"),
     ("data_gen.dataset", "read_table"): ("folder",),
-    ("benchmark.ground_truth", "load_ground_truth"): ("folder",),
+    ("benchmark.evaluation.ground_truth", "load_ground_truth"): ("folder",),
     ("benchmark.strategies.base", "load_link_data"): ("folder",),
-    ("benchmark.user_tables", "load_mapping"): ("path",),
-    ("benchmark.user_tables", "read_user_table"): ("path",),
+    ("benchmark.tables.user_tables", "load_mapping"): ("path",),
+    ("benchmark.tables.user_tables", "read_user_table"): ("path",),
 }
 # parsers of files: nothing the package builds itself nests deeply enough to overflow them
 _INPUT_PARSERS = ("json", "json.decoder", "tomllib._parser")

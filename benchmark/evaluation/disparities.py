@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DIMENSIONS = ("surname_decile", "origin", "building_size", "state")
+from benchmark.evaluation.groups import BUILDING_SIZE_LABELS, DIMENSIONS
+
 Z95 = 1.959963984540054
 
 
@@ -104,7 +105,6 @@ def disparities(
 
 def _sort_groups(table: pd.DataFrame) -> pd.DataFrame:
     """Deciles in numeric order and building sizes from small to large; others alphabetically."""
-    from benchmark.ground_truth import BUILDING_SIZE_LABELS
 
     order = {str(d): d for d in range(1, 11)}
     order.update({label: i for i, label in enumerate(BUILDING_SIZE_LABELS)})

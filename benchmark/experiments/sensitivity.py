@@ -14,8 +14,8 @@ import shutil
 
 import pandas as pd
 
-from benchmark.evaluate import evaluate
-from benchmark.link import run_link
+from benchmark.evaluation.evaluate import evaluate
+from benchmark.linking.link import run_link
 from benchmark.strategies import Backend
 from data_gen import Scenario, generate_world, write_dataset
 from data_gen.errors import InputError

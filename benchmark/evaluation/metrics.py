@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from benchmark.strategies.assignment import pair_keys
+
 SWEEP_COLUMNS = (
     "threshold",
     "accepted",
@@ -28,18 +30,6 @@ SWEEP_COLUMNS = (
     "f1",
     "f_star",
 )
-
-
-def pair_keys(request_id: np.ndarray, record_id: np.ndarray) -> np.ndarray:
-    """One int64 key per (request_id, record_id) pair, for fast membership tests.
-
-    Ids must be non-negative and below 2**31 (true of every generated world).
-    """
-    req = np.asarray(request_id, dtype=np.int64)
-    rec = np.asarray(record_id, dtype=np.int64)
-    if len(req) and (req.min() < 0 or rec.min() < 0 or req.max() >= 2**31 or rec.max() >= 2**31):
-        raise ValueError("request_id and record_id must lie in [0, 2**31)")
-    return (req << 31) | rec
 
 
 def label_pairs(pairs: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:

@@ -17,7 +17,7 @@ Two measurements, in one process on one machine:
   levels from the same normalised columns (each Splink comparison translated
   level by level, similarity functions from ``recordlinkage`` and its
   ``jellyfish``), and classifies with its unsupervised ``ECMClassifier``.
-  The translation (:mod:`benchmark.peer_linkage`) is checked on every run: the
+  The translation (:mod:`benchmark.perf.peer_linkage`) is checked on every run: the
   two candidate-pair sets are compared, and Splink's own comparison levels are
   read back and compared with recordlinkage's, pair by pair.
 
@@ -40,15 +40,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmark.metrics import (
+from benchmark.evaluation.metrics import (
     OperatingPoint,
     choose_threshold,
     counts_at,
     label_pairs,
-    pair_keys,
     threshold_sweep,
 )
-from benchmark.peer_linkage import (
+from benchmark.perf.peer_linkage import (
     ENCODINGS,
     ecm_scores,
     encode,
@@ -60,6 +59,7 @@ from benchmark.peer_linkage import (
     splink_comparisons,
 )
 from benchmark.safe_output import write_csv
+from benchmark.strategies.assignment import pair_keys
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, Backend, LinkData
 from data_gen.errors import InputError
 
@@ -688,7 +688,7 @@ def perf_peers(
     InputError
         On bad arguments or a missing ``perf`` extra, before any work.
     """
-    from benchmark.perf import peak_rss_mb
+    from benchmark.resources import peak_rss_mb
     from data_gen.dataset import atomic_folder
 
     check_peers_arguments(

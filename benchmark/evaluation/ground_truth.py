@@ -16,16 +16,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from benchmark.disparities import DIMENSIONS
+from benchmark.evaluation.groups import (
+    BUILDING_SIZE_BINS,
+    BUILDING_SIZE_LABELS,
+    DIMENSIONS,
+    USER_DIMENSIONS,
+)
 from data_gen.dataset import read_manifest, read_table
 from data_gen.errors import InputError
 
 if TYPE_CHECKING:
-    from benchmark.user_tables import UserTables
+    from benchmark.tables.user_tables import UserTables
 
 # ACS "units in structure" bands; the world builds 1, 2–9 and 50–300-unit buildings
-BUILDING_SIZE_BINS = (0, 1, 4, 9, 49, np.inf)
-BUILDING_SIZE_LABELS = ("1", "2-4", "5-9", "10-49", "50+")
 HOUSEHOLD_COUNTS = ("people", "us_citizens", "us_citizen_children", "lprs")
 
 
@@ -174,7 +177,6 @@ def ground_truth_from_tables(
 
 
 # what user tables can be broken down by: the request's own last name and state
-USER_DIMENSIONS = ("surname_decile", "state")
 
 
 def user_ground_truth(user: UserTables) -> GroundTruth:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.metrics import pair_keys
+
+def pair_keys(request_id: np.ndarray, record_id: np.ndarray) -> np.ndarray:
+    """One int64 key per (request_id, record_id) pair, for fast membership tests.
+
+    Ids must be non-negative and below 2**31 (true of every generated world).
+    """
+    req = np.asarray(request_id, dtype=np.int64)
+    rec = np.asarray(record_id, dtype=np.int64)
+    if len(req) and (req.min() < 0 or rec.min() < 0 or req.max() >= 2**31 or rec.max() >= 2**31):
+        raise ValueError("request_id and record_id must lie in [0, 2**31)")
+    return (req << 31) | rec
 
 
 def one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The ``evaluate`` stage: scored pairs + ground truth → metrics, outcomes, harm, disparities.
 
 For every strategy, with and without one-to-one assignment, it computes the
-threshold sweep, picks the operating points of :data:`benchmark.metrics.OPERATING_POINTS`
+threshold sweep, picks the operating points of :data:`benchmark.evaluation.metrics.OPERATING_POINTS`
 and, at each, the request outcomes, the households behind the disclosures and
 the wrong-person rate by group.  The tables are written as CSV and Parquet.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,21 +19,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmark.assignment import one_to_one
-from benchmark.disparities import disparities
-from benchmark.ground_truth import GroundTruth, load_ground_truth
-from benchmark.harm import harm_counts
-from benchmark.metrics import (
+from benchmark.evaluation.disparities import disparities
+from benchmark.evaluation.ground_truth import GroundTruth, load_ground_truth
+from benchmark.evaluation.harm import harm_counts
+from benchmark.evaluation.link_runs import LinkRun, find_link_folders, load_link_run, registry_order
+from benchmark.evaluation.metrics import (
     OPERATING_POINTS,
     choose_threshold,
     counts_at,
     label_pairs,
     threshold_sweep,
 )
-from benchmark.outcomes import per_100k, request_outcomes
+from benchmark.evaluation.outcomes import per_100k, request_outcomes
 from benchmark.safe_output import write_csv
-from benchmark.strategies import Backend
-from benchmark.user_tables import UserTables
+from benchmark.strategies.assignment import one_to_one
+from benchmark.tables.user_tables import UserTables
 from data_gen.dataset import atomic_folder, check_output_folder, package_versions
 from data_gen.errors import InputError
 
@@ -51,139 +51,6 @@ TABLE_NAMES = (
     "disparities",
     "blocking",
 )
-
-
-@dataclass
-class LinkRun:
-    """One link folder: a strategy's scored pairs and what its manifest says about them."""
-
-    strategy: str
-    natural_threshold: float | None
-    pairs: pd.DataFrame
-    manifest: dict
-    blocking: dict
-    folder: Path
-    rule: bool = False
-
-
-def find_link_folders(paths: list[Path]) -> list[Path]:
-    """Link folders named by ``paths``: each path is one, or a folder of them.
-
-    Raises
-    ------
-    InputError
-        If a path is neither, or two folders hold the same strategy.
-    """
-    found: list[Path] = []
-    for path in paths:
-        if (path / "link_manifest.json").is_file():
-            found.append(path)
-            continue
-        inner = sorted(p.parent for p in path.glob("*/link_manifest.json")) if path.is_dir() else []
-        if not inner:
-            raise InputError(
-                f"{path}: not a link folder (no link_manifest.json in it or its subfolders)"
-            )
-        found.extend(inner)
-    return found
-
-
-def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
-    """Read a link folder and check it was made from the dataset being evaluated.
-
-    Raises
-    ------
-    InputError
-        If the manifest or pairs are unreadable, lack columns, or come from
-        another dataset.
-    """
-    try:
-        manifest = json.loads((folder / "link_manifest.json").read_text())
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{folder}/link_manifest.json: unreadable ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise InputError(f"{folder}/link_manifest.json: expected a JSON object")
-    for key in ("strategy", "natural_threshold"):
-        if key not in manifest:
-            raise InputError(f"{folder}/link_manifest.json: missing {key!r}")
-    natural = manifest["natural_threshold"]
-    if natural is not None and (
-        isinstance(natural, bool)
-        or not isinstance(natural, int | float)
-        or not np.isfinite(natural)
-    ):
-        raise InputError(
-            f"{folder}/link_manifest.json: natural_threshold must be a number or null, not {natural!r}"
-        )
-    data = truth.manifest
-    if data.get("inputs_sha256") is not None:
-        if manifest.get("data_inputs_sha256") != data["inputs_sha256"]:
-            raise InputError(
-                f"{folder}: pairs were not linked on these tables and mapping "
-                "(link them again with the same --requests, --filers and --mapping)"
-            )
-    elif manifest.get("data_config_sha256") != data.get("config_sha256") or manifest.get(
-        "data_seed"
-    ) != data.get("seed"):
-        raise InputError(
-            f"{folder}: pairs were linked on another dataset "
-            f"(seed {manifest.get('data_seed')}, not {data.get('seed')})"
-        )
-    pairs = _read_pairs(folder / "pairs.parquet", truth)
-    blocking_path = folder / "blocking_report.json"
-    blocking = {}
-    if blocking_path.is_file():
-        try:
-            blocking = json.loads(blocking_path.read_text())
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{blocking_path}: unreadable ({exc})") from None
-        if not isinstance(blocking, dict):
-            raise InputError(f"{blocking_path}: expected a JSON object")
-    return LinkRun(
-        strategy=str(manifest["strategy"]),
-        natural_threshold=None if natural is None else float(natural),
-        pairs=pairs,
-        manifest=manifest,
-        blocking=blocking,
-        folder=folder,
-        rule=bool(manifest.get("rule", False)),
-    )
-
-
-def _read_pairs(path: Path, truth: GroundTruth) -> pd.DataFrame:
-    """A link folder's pairs, checked against the dataset: known ids, finite scores, no repeats."""
-    try:
-        pairs = pq.read_table(path).to_pandas()
-    except (OSError, pa.ArrowException) as exc:
-        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-    missing = [c for c in ("request_id", "record_id", "score") if c not in pairs.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    try:
-        pairs = pairs[["request_id", "record_id", "score"]].astype(
-            {"request_id": "int64", "record_id": "int64", "score": "float64"}
-        )
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{path}: ids must be integers and scores numbers ({exc})") from None
-    if not np.isfinite(pairs["score"]).all():
-        raise InputError(f"{path}: scores must be finite numbers")
-    if not pairs["request_id"].isin(truth.requests["request_id"]).all():
-        raise InputError(f"{path}: request ids that are not in the dataset")
-    if not pairs["record_id"].isin(truth.record_address["record_id"]).all():
-        raise InputError(f"{path}: record ids that are not in the dataset")
-    repeated = int(pairs.duplicated(["request_id", "record_id"]).sum())
-    if repeated:
-        raise InputError(
-            f"{path}: {repeated} (request_id, record_id) pair(s) appear more than once"
-        )
-    return pairs
-
-
-def _registry_order(run: LinkRun) -> tuple[int, str]:
-    from benchmark.strategies import STRATEGIES
-
-    names = list(STRATEGIES)
-    return (names.index(run.strategy) if run.strategy in names else len(names), run.strategy)
 
 
 def evaluate_runs(
@@ -294,8 +161,8 @@ def evaluate(
     out: str | Path,
     *,
     replicates: int = 1,
+    replicate_world: Callable[[list[LinkRun], int], dict[str, pd.DataFrame]] | None = None,
     main_point: str = "precision_0.99",
-    backend: Backend | None = None,
     force: bool = False,
     suppress_below: int | None = None,
 ) -> dict:
@@ -305,11 +172,11 @@ def evaluate(
     ----------
     data : path or UserTables
         Dataset folder written by ``itin-bench generate``, or user tables read
-        through a mapping (:func:`benchmark.user_tables.load_user_tables`).
+        through a mapping (:func:`benchmark.tables.user_tables.load_user_tables`).
         User tables with an entity id get every table but the harm tables
         (nothing is known of households); without one, only ``match_counts``
         and ``score_distribution``
-        (:mod:`benchmark.score_distribution`).
+        (:mod:`benchmark.evaluation.score_distribution`).
     pairs : list of path
         Link folders (or folders of link folders) written by ``itin-bench link``.
     out : path
@@ -319,29 +186,34 @@ def evaluate(
         scenario under derived seeds, each linked with the same strategies.
         Adds ``replicate_figures`` (every headline figure per world) and
         ``intervals`` (mean and 95% interval per figure).
+    replicate_world : callable, optional
+        ``replicate_world(runs, k)`` returns the tables of world ``k``, linked
+        like ``runs``; needed when ``replicates`` > 1.  The evaluation judges
+        worlds and makes none: :func:`benchmark.experiments.replicates.evaluate_worlds`
+        supplies it.
     main_point : str
         The operating point reported first for scored strategies (rules are
         reported at their natural decision).
-    backend : Backend, optional
-        Where replicate worlds are linked (default: DuckDB).
     suppress_below : int, optional
         Blank every count from 1 to this number minus one, and the figures
-        computed from them (:mod:`benchmark.privacy`), for runs on real data.
+        computed from them (:mod:`benchmark.evaluation.privacy`), for runs on real data.
 
     Returns
     -------
     dict
         The evaluation manifest.
     """
-    from benchmark.ground_truth import user_ground_truth
-    from benchmark.privacy import suppress_small_counts
-    from benchmark.replicates import headline_figures, intervals, replicate_tables
-    from benchmark.score_distribution import unlabelled_tables
+    from benchmark.evaluation.aggregate import headline_figures, intervals
+    from benchmark.evaluation.ground_truth import user_ground_truth
+    from benchmark.evaluation.privacy import suppress_small_counts
+    from benchmark.evaluation.score_distribution import unlabelled_tables
 
     if replicates < 1:
         raise InputError(f"--replicates {replicates}: must be at least 1")
     if suppress_below is not None and suppress_below < 1:
         raise InputError(f"--suppress-below {suppress_below}: must be at least 1")
+    if replicates > 1 and replicate_world is None:
+        raise ValueError("replicates > 1 needs replicate_world (see evaluate_worlds)")
     user = data if isinstance(data, UserTables) else None
     if user is not None and replicates > 1:
         raise InputError(
@@ -355,7 +227,7 @@ def evaluate(
     truth = user_ground_truth(data) if isinstance(data, UserTables) else load_ground_truth(data)
     runs = sorted(
         (load_link_run(folder, truth) for folder in find_link_folders(pairs)),
-        key=_registry_order,
+        key=registry_order,
     )
     if main_point not in {p.name for p in OPERATING_POINTS} - {"natural"}:
         raise InputError(
@@ -366,12 +238,7 @@ def evaluate(
         figures = [headline_figures(tables, 0)]
         for k in range(1, replicates):
             log.info("replicate %d of %d", k + 1, replicates)
-            figures.append(
-                headline_figures(
-                    replicate_tables(Path(str(data)), runs, k, backend or Backend(), main_point),
-                    k,
-                )
-            )
+            figures.append(headline_figures(replicate_world(runs, k), k))
         tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
         tables["intervals"] = intervals(tables["replicate_figures"])
         if not truth.households_known:

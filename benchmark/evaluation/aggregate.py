@@ -1,4 +1,4 @@
-"""Replicate worlds: the same scenario under independent seeds, and intervals over them.
+"""Figures over worlds: each world's headline figures in long form, and intervals over worlds.
 
 One world is one draw of names, households, noise and requests.  Figures such
 as "wrong-person disclosures per 100,000 requests" vary from draw to draw, so
@@ -8,46 +8,15 @@ each headline figure is reported as the mean over K worlds with a 95% interval
 
 from __future__ import annotations
 
-import logging
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from benchmark.evaluate import LinkRun, evaluate_runs, load_link_run
-from benchmark.ground_truth import load_ground_truth
-from benchmark.link import run_link
-from benchmark.outcomes import PER
-from benchmark.strategies import Backend
-from data_gen import scenario_from_dict
-from data_gen.chunks import generate_dataset
-from data_gen.dataset import read_manifest
-from data_gen.errors import InputError
-from data_gen.folders import scratch_folder
-from data_gen.rng import stable_hash
-
-log = logging.getLogger(__name__)
+from benchmark.evaluation.outcomes import PER
 
 INTERVAL_KEYS = ["strategy", "assignment", "operating_point", "metric"]
 SHARES = {"precision", "recall", "f1", "f_star", "target_reached"}
 # numeric columns that are identifiers or settings, not results
 _NOT_METRICS = {"target", "n_requests", "main"}
-
-
-def replicate_seed(seed: int, replicate: int) -> int:
-    """The seed of replicate ``replicate`` of a world seeded ``seed`` (replicate 0 is the world itself).
-
-    Examples
-    --------
-    >>> replicate_seed(7, 0)
-    7
-    >>> replicate_seed(7, 1) == replicate_seed(7, 1) != replicate_seed(7, 2)
-    True
-    """
-    if replicate == 0:
-        return seed
-    return stable_hash(f"replicate/{seed}/{replicate}") % (2**31)
 
 
 def headline_figures(tables: dict[str, pd.DataFrame], replicate: int) -> pd.DataFrame:
@@ -169,40 +138,3 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
     out["ci_low"] = np.where(metric == "threshold", low, np.maximum(low, 0))
     out["ci_high"] = np.where(metric.isin(SHARES), np.minimum(high, 1), high)
     return out[columns]
-
-
-def replicate_tables(
-    data: Path, runs: list[LinkRun], replicate: int, backend: Backend, main_point: str
-) -> dict[str, pd.DataFrame]:
-    """Generate replicate ``replicate`` of ``data``'s world, link it like ``runs`` and evaluate it.
-
-    Each strategy is rerun with the class and one-to-one setting its link
-    manifest records.  The replicate's world and pairs live in a temporary
-    folder that is removed afterwards: they regenerate from the seed.
-    """
-    manifest = read_manifest(data)
-    if "config" not in manifest or "seed" not in manifest:
-        raise InputError(f"{data}/manifest.json: no scenario config and seed to replicate")
-    scenario = scenario_from_dict(manifest["config"], f"{data}/manifest.json")
-    seed = replicate_seed(int(manifest["seed"]), replicate)
-    scratch = scratch_folder(f"replicate-{replicate}")
-    try:
-        log.info("replicate %d: generating the world (seed %d)", replicate, seed)
-        world_dir = scratch / "data"
-        generate_dataset(scenario, world_dir, seed=seed)
-        truth = load_ground_truth(world_dir)
-        linked = []
-        for run in runs:
-            log.info("replicate %d: linking with %s", replicate, run.strategy)
-            folder = scratch / "links" / run.strategy
-            run_link(
-                world_dir,
-                run.manifest.get("strategy_class", run.strategy),
-                folder,
-                backend=backend,
-                one_to_one=bool(run.manifest.get("one_to_one", False)),
-            )
-            linked.append(load_link_run(folder, truth))
-        return evaluate_runs(truth, linked, main_point)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)

@@ -12,10 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmark.assignment import one_to_one as assign_one_to_one
 from benchmark.strategies import Backend, get_strategy, load_link_data, training_data
+from benchmark.strategies.assignment import one_to_one as assign_one_to_one
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
-from benchmark.user_tables import UserTables
+from benchmark.tables.user_tables import UserTables
 from data_gen.dataset import atomic_folder, package_versions, read_manifest, read_table, table_path
 from data_gen.errors import InputError
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.perf import peak_rss_mb
+from benchmark.resources import peak_rss_mb
 from data_gen import Scenario, load_scenario
 from data_gen.chunks import generate_dataset
 from data_gen.config import CalibrationConfig, RunConfig
@@ -36,37 +36,37 @@ from data_gen.folders import MARKER, STAGE_FILE, check_output_folder, write_json
 
 log = logging.getLogger(__name__)
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 # source files whose code decides each stage's output
 STAGE_CODE = {
     "data": ["data_gen"],
     "link": [
         "benchmark/strategies",
-        "benchmark/normalize.py",
-        "benchmark/link.py",
-        "benchmark/assignment.py",
+        "benchmark/strategies/normalize.py",
+        "benchmark/linking/link.py",
+        "benchmark/strategies/assignment.py",
     ],
     "evaluation": [
-        "benchmark/evaluate.py",
-        "benchmark/ground_truth.py",
-        "benchmark/metrics.py",
-        "benchmark/outcomes.py",
-        "benchmark/harm.py",
-        "benchmark/disparities.py",
-        "benchmark/replicates.py",
-        "benchmark/run.py",
+        "benchmark/evaluation/evaluate.py",
+        "benchmark/evaluation/ground_truth.py",
+        "benchmark/evaluation/metrics.py",
+        "benchmark/evaluation/outcomes.py",
+        "benchmark/evaluation/harm.py",
+        "benchmark/evaluation/disparities.py",
+        "benchmark/experiments/replicates.py",
+        "benchmark/experiments/run.py",
     ],
     "calibration": [
         "data_gen",
-        "benchmark/calibration.py",
+        "benchmark/experiments/calibration.py",
         "benchmark/strategies",
-        "benchmark/normalize.py",
-        "benchmark/ground_truth.py",
-        "benchmark/metrics.py",
-        "benchmark/harm.py",
+        "benchmark/strategies/normalize.py",
+        "benchmark/evaluation/ground_truth.py",
+        "benchmark/evaluation/metrics.py",
+        "benchmark/evaluation/harm.py",
     ],
-    "figures": ["benchmark/figures.py"],
-    "report": ["benchmark/report.py", "benchmark/summary.py"],
+    "figures": ["benchmark/reporting/figures.py"],
+    "report": ["benchmark/reporting/report.py", "benchmark/reporting/summary.py"],
 }
 
 
@@ -253,11 +253,11 @@ def run(
     -------
     RunResult
     """
-    from benchmark.calibration import compositions, write_calibration
-    from benchmark.evaluate import evaluate
-    from benchmark.figures import draw_figures
-    from benchmark.link import run_link
-    from benchmark.report import write_report
+    from benchmark.experiments.calibration import compositions, write_calibration
+    from benchmark.experiments.replicates import evaluate_worlds
+    from benchmark.linking.link import run_link
+    from benchmark.reporting.figures import draw_figures
+    from benchmark.reporting.report import write_report
     from benchmark.strategies import Backend
 
     scenario = check_config(config, scale=scale)
@@ -319,7 +319,7 @@ def run(
         evaluation,
         eval_key,
         force,
-        lambda: evaluate(
+        lambda: evaluate_worlds(
             data,
             [folder / "links" / n for n in names],
             evaluation,

@@ -1,7 +1,7 @@
 """The published evaluation figures as variables, the linear relations between them, and the
 secondary-suppression solver that blanks cells until no blanked figure is determined.
 
-:mod:`benchmark.privacy` states the policy and applies it; this module holds the
+:mod:`benchmark.evaluation.privacy` states the policy and applies it; this module holds the
 bookkeeping (which cell shows which figure, which figures sum to which) and the
 linear algebra (:func:`solve`).
 """
@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from benchmark.outcomes import PER
+from benchmark.evaluation.outcomes import PER
 
 # integer columns that number things rather than count people or records
 NOT_COUNTS = frozenset({"household_id", "address_id", "replicate", "replicates", "bin"})
@@ -177,7 +177,7 @@ def build_network(tables: dict[str, pd.DataFrame], below: int) -> tuple[Net, dic
         Every published figure as a variable with the cells that show it, and
         the linear relations between them.
     dict
-        What :func:`benchmark.privacy.suppress_small_counts` needs to apply the
+        What :func:`benchmark.evaluation.privacy.suppress_small_counts` needs to apply the
         result: the tables handled, the sweep rows shown elsewhere, the
         intervals' rows and the household groups.
     """

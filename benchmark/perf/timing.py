@@ -3,31 +3,18 @@ which ``itin-bench perf`` prints."""
 
 from __future__ import annotations
 
-import os
-import platform
-import resource
 import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmark.resources import machine, peak_rss_mb
 from data_gen.folders import scratch_folder
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from benchmark.ground_truth import GroundTruth
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def machine() -> str:
-    """One-line description of this machine."""
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
+    from benchmark.evaluation.ground_truth import GroundTruth
 
 
 def perf_generate(
@@ -89,7 +76,7 @@ def perf_link(
 ) -> list[str]:
     """Run every strategy on one world; report wall time, candidate pairs and pairs per second."""
     lines: list[str] = []
-    from benchmark.link import run_link
+    from benchmark.linking.link import run_link
     from benchmark.strategies import STRATEGIES, Backend
     from data_gen import generate_world, load_scenario, write_dataset
     from data_gen.dataset import read_manifest
@@ -98,7 +85,7 @@ def perf_link(
     scratch = scratch_folder("perf-link")
     try:
         if data is None:
-            default = Path(__file__).resolve().parents[1] / "configs" / "default.toml"
+            default = Path(__file__).resolve().parents[2] / "configs" / "default.toml"
             scenario = load_scenario(config or default)
             data = write_dataset(generate_world(scenario), scratch / "world")
         manifest = read_manifest(data)
@@ -151,7 +138,8 @@ def synthetic_scored_pairs(
     import numpy as np
     import pandas as pd
 
-    from benchmark.ground_truth import BUILDING_SIZE_LABELS, GroundTruth
+    from benchmark.evaluation.ground_truth import GroundTruth
+    from benchmark.evaluation.groups import BUILDING_SIZE_LABELS
 
     rng = np.random.default_rng(seed)
     n_req, n_rec = max(n_pairs // 10, 1), max(n_pairs // 2, 1)
@@ -219,9 +207,10 @@ def perf_evaluate(*, pairs: int, seed: int) -> list[str]:
     disparities) are timed after it.
     """
     lines: list[str] = []
-    from benchmark.assignment import one_to_one
-    from benchmark.evaluate import ASSIGNMENTS, LinkRun, evaluate_runs, write_tables
-    from benchmark.metrics import OPERATING_POINTS, label_pairs, threshold_sweep
+    from benchmark.evaluation.evaluate import ASSIGNMENTS, evaluate_runs, write_tables
+    from benchmark.evaluation.link_runs import LinkRun
+    from benchmark.evaluation.metrics import OPERATING_POINTS, label_pairs, threshold_sweep
+    from benchmark.strategies.assignment import one_to_one
     from data_gen.errors import InputError
 
     if not 1 <= pairs <= 200_000_000:

@@ -1,0 +1,1 @@
+"""Judging one world: ground truth, metrics, outcomes, harm, disparities, aggregation, suppression."""

@@ -1,0 +1,1 @@
+"""Experiments over worlds and strategies: the main run, replicates, calibration, sensitivity, the paper."""

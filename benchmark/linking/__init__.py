@@ -1,0 +1,1 @@
+"""The link stage: a strategy's pairs for one dataset, written to a link folder."""

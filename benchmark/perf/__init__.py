@@ -1,0 +1,1 @@
+"""Performance measurements (``itin-bench perf ...``): timings, peers, scaling."""

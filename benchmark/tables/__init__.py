@@ -1,0 +1,1 @@
+"""Your own tables: mapping and checks, and exporting a generated world as tables."""
