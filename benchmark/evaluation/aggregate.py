@@ -8,10 +8,15 @@ each headline figure is reported as the mean over K worlds with a 95% interval
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.outcomes import PER
+
+# the tables headline figures are taken from
+HEADLINE_TABLES = ("operating_points", "outcomes", "harm_summary")
 
 INTERVAL_KEYS = ["strategy", "assignment", "operating_point", "metric"]
 SHARES = {"precision", "recall", "f1", "f_star", "target_reached"}
@@ -138,3 +143,12 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
     out["ci_low"] = np.where(metric == "threshold", low, np.maximum(low, 0))
     out["ci_high"] = np.where(metric.isin(SHARES), np.minimum(high, 1), high)
     return out[columns]
+
+
+def read_tables(folder: Path, names: tuple[str, ...] = HEADLINE_TABLES) -> dict[str, pd.DataFrame]:
+    """The tables ``names`` of a stored one-world evaluation folder (those it holds)."""
+    return {
+        n: pd.read_parquet(folder / f"{n}.parquet")
+        for n in names
+        if (folder / f"{n}.parquet").is_file()
+    }

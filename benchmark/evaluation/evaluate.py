@@ -203,23 +203,10 @@ def evaluate(
     dict
         The evaluation manifest.
     """
-    from benchmark.evaluation.aggregate import headline_figures, intervals
     from benchmark.evaluation.ground_truth import user_ground_truth
-    from benchmark.evaluation.privacy import suppress_small_counts
-    from benchmark.evaluation.score_distribution import unlabelled_tables
 
-    if replicates < 1:
-        raise InputError(f"--replicates {replicates}: must be at least 1")
-    if suppress_below is not None and suppress_below < 1:
-        raise InputError(f"--suppress-below {suppress_below}: must be at least 1")
-    if replicates > 1 and replicate_world is None:
-        raise ValueError("replicates > 1 needs replicate_world (see evaluate_worlds)")
     user = data if isinstance(data, UserTables) else None
-    if user is not None and replicates > 1:
-        raise InputError(
-            f"--replicates {replicates}: user tables are one world; replicate worlds "
-            "need a generated dataset (--data)"
-        )
+    _check_options(user, replicates, replicate_world, main_point, suppress_below)
     out = Path(out)
     inputs = [*(user.input_paths if user is not None else [Path(str(data))]), *map(Path, pairs)]
     check_output_folder(out, force=force, kind="evaluation", inputs=inputs)
@@ -229,25 +216,7 @@ def evaluate(
         (load_link_run(folder, truth) for folder in find_link_folders(pairs)),
         key=registry_order,
     )
-    if main_point not in {p.name for p in OPERATING_POINTS} - {"natural"}:
-        raise InputError(
-            f"--operating-point {main_point}: expected one of precision_0.95, precision_0.99, recall_0.90"
-        )
-    if truth.labelled:
-        tables = evaluate_runs(truth, runs, main_point)
-        figures = [headline_figures(tables, 0)]
-        for k in range(1, replicates):
-            log.info("replicate %d of %d", k + 1, replicates)
-            figures.append(headline_figures(replicate_world(runs, k), k))
-        tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
-        tables["intervals"] = intervals(tables["replicate_figures"])
-        if not truth.households_known:
-            for name in ("harm_summary", "harm_households"):
-                del tables[name]
-    else:
-        tables = unlabelled_tables(runs, truth.n_requests)
-    if suppress_below is not None:
-        tables = suppress_small_counts(tables, suppress_below)
+    tables = _tables(truth, runs, replicates, replicate_world, main_point, suppress_below)
     manifest = {
         "data": user.describe() if user is not None else str(data),
         "labelled": truth.labelled,
@@ -268,6 +237,62 @@ def evaluate(
     }
     write_tables(tables, out, manifest, started=started, force=force, inputs=inputs)
     return manifest
+
+
+def _check_options(
+    user: UserTables | None,
+    replicates: int,
+    replicate_world: Callable | None,
+    main_point: str,
+    suppress_below: int | None,
+) -> None:
+    """Refuse bad options before anything is read or written."""
+    if replicates < 1:
+        raise InputError(f"--replicates {replicates}: must be at least 1")
+    if suppress_below is not None and suppress_below < 1:
+        raise InputError(f"--suppress-below {suppress_below}: must be at least 1")
+    if replicates > 1 and replicate_world is None:
+        raise ValueError("replicates > 1 needs replicate_world (see evaluate_worlds)")
+    if user is not None and replicates > 1:
+        raise InputError(
+            f"--replicates {replicates}: user tables are one world; replicate worlds "
+            "need a generated dataset (--data)"
+        )
+    if main_point not in {p.name for p in OPERATING_POINTS} - {"natural"}:
+        raise InputError(
+            f"--operating-point {main_point}: expected one of precision_0.95, precision_0.99, recall_0.90"
+        )
+
+
+def _tables(
+    truth: GroundTruth,
+    runs: list[LinkRun],
+    replicates: int,
+    replicate_world: Callable | None,
+    main_point: str,
+    suppress_below: int | None,
+) -> dict[str, pd.DataFrame]:
+    """The tables of one evaluation: world 0's, figures over worlds, small counts suppressed."""
+    from benchmark.evaluation.aggregate import headline_figures, intervals
+    from benchmark.evaluation.privacy import suppress_small_counts
+    from benchmark.evaluation.score_distribution import unlabelled_tables
+
+    if truth.labelled:
+        tables = evaluate_runs(truth, runs, main_point)
+        figures = [headline_figures(tables, 0)]
+        for k in range(1, replicates):
+            log.info("replicate %d of %d", k + 1, replicates)
+            figures.append(headline_figures(replicate_world(runs, k), k))
+        tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
+        tables["intervals"] = intervals(tables["replicate_figures"])
+        if not truth.households_known:
+            for name in ("harm_summary", "harm_households"):
+                del tables[name]
+    else:
+        tables = unlabelled_tables(runs, truth.n_requests)
+    if suppress_below is not None:
+        tables = suppress_small_counts(tables, suppress_below)
+    return tables
 
 
 SWEEP_CSV_ROWS = 10_000

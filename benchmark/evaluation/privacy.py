@@ -58,6 +58,7 @@ its published neighbours, which are 0 or N apart).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,7 +124,7 @@ def suppress_long(table: pd.DataFrame, values: tuple[str, ...], below: int) -> p
 
 def _apply(tables: dict, net: Net, blanked: set, plan: dict) -> dict[str, pd.DataFrame]:
     """Blank the cells of blanked variables, then coarsen the cumulative tables."""
-    masks = defaultdict(lambda: defaultdict(lambda: None))
+    masks: Any = defaultdict(lambda: defaultdict(lambda: None))
     for key in blanked:
         for name, i, col in net.cells.get(key, ()):
             if masks[name][col] is None:
@@ -230,7 +231,7 @@ def _merge_bins(dist: pd.DataFrame, mc: pd.DataFrame | None, below: int) -> pd.D
         g = g.sort_values("bin", ascending=False, ignore_index=True)  # from the top score down
         n, low = len(g), g["score_low"].to_numpy(dtype=float)
         cum = g[list(CUMULATIVE)].astype(float).to_numpy()
-        anchors = [(-1, np.zeros(2)), (n - 1, cum[-1])]
+        anchors: list[tuple[float, Any]] = [(-1, np.zeros(2)), (n - 1, cum[-1])]
         t, pairs, requests = at.get((s, a), (np.nan, np.nan, np.nan))
         if not pd.isna(t) and low[-1] < t <= g["score_high"].iloc[0]:
             equal = np.flatnonzero(low == t)

@@ -9,6 +9,7 @@ linear algebra (:func:`solve`).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -181,8 +182,9 @@ def build_network(tables: dict[str, pd.DataFrame], below: int) -> tuple[Net, dic
         result: the tables handled, the sweep rows shown elsewhere, the
         intervals' rows and the household groups.
     """
-    net, plan = Net(below), {"handled": set(), "forced": defaultdict(set), "iv": [], "hh": []}
-    sweep = tables.get("threshold_sweep")
+    net = Net(below)
+    plan: dict[str, Any] = {"handled": set(), "forced": defaultdict(set), "iv": [], "hh": []}
+    sweep: Any = tables.get("threshold_sweep")
     rows: dict = {}
     if _has(sweep, ("strategy", "assignment", "threshold", *SWEEP_COUNTS, "fn")):
         plan["handled"].add("threshold_sweep")
@@ -200,15 +202,15 @@ def build_network(tables: dict[str, pd.DataFrame], below: int) -> tuple[Net, dic
         net.order[("w0", s, a, j)] = j
         return ("w0", s, a, j)
 
-    opmap = {}
+    opmap: dict[tuple, tuple] = {}
     for name in ("operating_points", "outcomes", "harm_summary"):
-        t = tables.get(name)
+        t: Any = tables.get(name)
         if _has(t, (*KEYS, "threshold")):
             plan["handled"].add(name)
             pts = [point(*r) for r in t[["strategy", "assignment", "threshold"]].to_numpy()]
             opmap.update(zip(map(tuple, t[list(KEYS)].to_numpy().tolist()), pts, strict=True))
             plan[name] = pts
-    blocking = tables.get("blocking")
+    blocking: Any = tables.get("blocking")
     if _has(blocking, ("strategy",)):
         plan["handled"].add("blocking")
         plan["blocking"] = [
@@ -263,7 +265,7 @@ def _blocking_point(sweep, rows, index, row, point):
 
 def _groups(net: Net, plan: dict, tables: dict, opmap: dict) -> None:
     """Disparities and harm_households: groups and households summing to their decision's totals."""
-    disp = tables.get("disparities")
+    disp: Any = tables.get("disparities")
     if _has(disp, (*KEYS, "dimension", "group")):
         plan["handled"].add("disparities")
         pts = [opmap.get(k) for k in map(tuple, disp[list(KEYS)].to_numpy().tolist())]
@@ -274,9 +276,9 @@ def _groups(net: Net, plan: dict, tables: dict, opmap: dict) -> None:
             members[(p, d)].add(g)
         for (p, d), gs in members.items():
             net.relate({("requests", d, g): 1.0 for g in gs})
-            for col, total in GROUP_TOTALS.items():
-                net.relate({**{(p, ("d", d, g, alias(col))): 1.0 for g in gs}, (p, total): -1.0})
-    hh = tables.get("harm_households")
+            for col, sum_of in GROUP_TOTALS.items():
+                net.relate({**{(p, ("d", d, g, alias(col))): 1.0 for g in gs}, (p, sum_of): -1.0})
+    hh: Any = tables.get("harm_households")
     if not _has(hh, (*KEYS, "disclosure", "household_id", "disclosures", "own_disclosures")):
         return
     plan["handled"].add("harm_households")
@@ -302,7 +304,8 @@ def _groups(net: Net, plan: dict, tables: dict, opmap: dict) -> None:
         own = {(p, ("h", kind, h, "own_disclosures")): 1.0 for h in homes}
         net.relate({**own, (p, pre + "own_household_disclosures"): -1.0})
         told = {(p, ("h", kind, h, "disclosures")): 1.0 for h in homes}
-        total, empty = (p, alias(kind)), (p, pre + "at_empty_address")
+        total: tuple = (p, alias(kind))
+        empty: tuple = (p, pre + "at_empty_address")
         # true when every occupied address has one household: then the reader can use it too
         if total in net.value and empty in net.value:
             if g["disclosures"].sum() == net.value[total] - net.value[empty]:
@@ -311,7 +314,7 @@ def _groups(net: Net, plan: dict, tables: dict, opmap: dict) -> None:
 
 def _worlds(net: Net, plan: dict, tables: dict, opmap: dict) -> None:
     """replicate_figures (world 0 is the other tables) and intervals over worlds."""
-    rf = tables.get("replicate_figures")
+    rf: Any = tables.get("replicate_figures")
     if not _has(rf, ("replicate", *KEYS, "metric", "value", "n_requests")):
         return
     plan["handled"].add("replicate_figures")
@@ -340,7 +343,7 @@ def _worlds(net: Net, plan: dict, tables: dict, opmap: dict) -> None:
         else:
             key = net.add((p, alias(m)), v, cell)
         members[(s, a, op, m)].append((key, coef, v))
-    iv = tables.get("intervals")
+    iv: Any = tables.get("intervals")
     if not _has(iv, (*KEYS, "metric", "mean", "min", "max")):
         return
     plan["handled"].add("intervals")
@@ -371,7 +374,8 @@ def _worlds(net: Net, plan: dict, tables: dict, opmap: dict) -> None:
 
 def _unlabelled(net: Net, plan: dict, tables: dict) -> None:
     """match_counts and the totals of score_distribution (its bottom bin's cumulative counts)."""
-    mc, dist = tables.get("match_counts"), tables.get("score_distribution")
+    mc: Any = tables.get("match_counts")
+    dist: Any = tables.get("score_distribution")
     if _has(mc, ("strategy", "assignment", "threshold")):
         plan["handled"].add("match_counts")
         net.decisions(
@@ -455,10 +459,10 @@ def solve(net: Net, below: int) -> set:
                 if len(vs):
                     chosen.add(int(vs[np.argmin(rank[vs] + 1e15 * public[vs])]))
         if chosen:
-            chosen = list(chosen)
+            picked = np.array(sorted(chosen))
             # a cell published again and now needed blanked is protected from then on
-            protected[chosen] |= public[chosen]
-            blank[chosen], public[chosen], full = True, False, False
+            protected[picked] |= public[picked]
+            blank[picked], public[picked], full = True, False, False
             continue
         if not full:
             full = True

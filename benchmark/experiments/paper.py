@@ -6,24 +6,28 @@ request-noise sensitivity sweep and the 2025 request file
 writes ``results/paper/``.  The reduced version does the same on small
 scenarios (the 2025 file at scale 0.003) and writes ``results/paper_reduced/``;
 both folders are committed, and a test regenerates the reduced one and checks
-its tables against the committed copy.
+its tables against the committed copy.  What each version runs is read from
+``configs/paper.toml`` (:func:`paper_spec`).
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
 
 from benchmark.experiments.run import PACKAGE_ROOT, run
-from benchmark.experiments.sensitivity import sensitivity_table
+from benchmark.experiments.runner import RunResult, run_stages
+from benchmark.experiments.sensitivity import sensitivity_stages, sensitivity_table
 from benchmark.reporting.figures import FIGURES, draw_sensitivity
 from benchmark.reporting.summary import main_figures
 from benchmark.safe_output import write_csv
+from data_gen.config import read_toml
 from data_gen.dataset import atomic_folder, read_table
+from data_gen.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -66,25 +70,45 @@ class PaperSpec:
     file_2025_scale: float | None = None  # None: the scenario's own scale
 
 
-FULL = PaperSpec(
-    config="configs/default.toml",
-    out="results/paper",
-    sensitivity_strategies=(
-        "irs_2025",
-        "exact_name_address",
-        "fuzzy_rules",
-        "splink",
-        "classifier_logistic",
-    ),
-    multipliers=(0.0, 0.5, 1.0, 2.0, 3.0),
-)
-REDUCED = PaperSpec(
-    config="configs/paper_reduced.toml",
-    out="results/paper_reduced",
-    sensitivity_strategies=("irs_2025", "fuzzy_rules", "splink"),
-    multipliers=(0.5, 1.0, 2.0),
-    file_2025_scale=0.003,
-)
+SPEC_FILE = PACKAGE_ROOT / "configs" / "paper.toml"
+
+
+def paper_spec(version: str, path: Path = SPEC_FILE) -> PaperSpec:
+    """The spec of one version (``full`` or ``reduced``) of the paper, read from ``path``.
+
+    Raises
+    ------
+    ConfigError
+        If the file, the version's table or one of its keys is missing or wrong.
+
+    Examples
+    --------
+    >>> paper_spec("reduced").multipliers
+    (0.5, 1.0, 2.0)
+    """
+    table = read_toml(path, "paper spec").get(version)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: no [{version}] table")
+    known = {f.name for f in fields(PaperSpec)}
+    if unknown := sorted(set(table) - known):
+        raise ConfigError(f"{path}: [{version}]: unknown key {unknown[0]!r}")
+    if missing := sorted({"config", "out", "sensitivity_strategies", "multipliers"} - set(table)):
+        raise ConfigError(f"{path}: [{version}]: {missing[0]} is missing")
+    try:
+        return PaperSpec(
+            config=str(table["config"]),
+            out=str(table["out"]),
+            sensitivity_strategies=tuple(str(s) for s in table["sensitivity_strategies"]),
+            multipliers=tuple(float(m) for m in table["multipliers"]),
+            file_2025=str(table.get("file_2025", PaperSpec.file_2025)),
+            file_2025_scale=(
+                None if table.get("file_2025_scale") is None else float(table["file_2025_scale"])
+            ),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: [{version}]: {exc}") from None
+
+
 TABLES = (
     "headline",
     "operating_points",
@@ -111,13 +135,17 @@ def paper_tables(
     main_ops = ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
     disp = read_table(evaluation, "disparities")
     disp = disp[disp["assignment"] == "none"].merge(main_ops, on=["strategy", "operating_point"])
-    sens = sensitivity_table(
+    sweep = run_folder / "sensitivity"
+    stages = sensitivity_stages(
         scenario,
         list(spec.sensitivity_strategies),
+        sweep,
         spec.multipliers,
         main_point=scenario.run.operating_point,
         backend=backend,
     )
+    run_stages(stages, RunResult(folder=run_folder, scenario=scenario))
+    sens = sensitivity_table(sweep, spec.multipliers)
     return {
         "headline": headline.reset_index(drop=True),
         "operating_points": points.reset_index(drop=True),
@@ -161,7 +189,7 @@ def paper(
     runs_root : path
         Where the underlying run is written (and reused when unchanged).
     """
-    spec = REDUCED if reduced else FULL
+    spec = paper_spec("reduced" if reduced else "full")
     out = Path(out) if out is not None else PACKAGE_ROOT / spec.out
     _check_paper_folder(out, Path(runs_root))
     config = _as_typed(PACKAGE_ROOT / spec.config)

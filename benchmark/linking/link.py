@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -55,73 +56,36 @@ def run_link(
         learns from a generated training world of the same scenario).
     """
     backend = backend or Backend()
-    out = Path(out)
     cls = get_strategy(strategy)
-    identity: dict[str, object]
-    user = data if isinstance(data, UserTables) else None
-    folder = None if isinstance(data, UserTables) else data
-    if folder is not None:
-        manifest = read_manifest(folder)
-        identity = {
-            "data": str(folder),
-            "data_config_sha256": manifest.get("config_sha256"),
-            "data_seed": manifest.get("seed"),
-        }
-        link_data = load_link_data(folder)  # validate the input before any training
-        truth_path = table_path(folder, "truth")
-        truth = read_table(folder, "truth") if truth_path.exists() else None
-    elif user is not None:
-        if cls.supervised:
-            raise InputError(
-                f"strategy {cls.name} learns from a generated training world; user tables "
-                "(--requests/--filers) can be linked with the unsupervised strategies only"
-            )
-        identity = {
-            "data": user.describe(),
-            "data_config_sha256": None,
-            "data_seed": None,
-            "data_inputs_sha256": user.inputs_sha256,
-        }
-        link_data = user.link_data
-        truth = user.true_pairs()
-    inputs = user.input_paths if user is not None else [Path(str(folder))]
-    with atomic_folder(out, force=force, kind="link", inputs=inputs) as tmp:
+    source = _source(data, cls)
+    with atomic_folder(Path(out), force=force, kind="link", inputs=source.inputs) as tmp:
         started = time.perf_counter()
         instance = cls()
         timings = {}
-        if instance.supervised and folder is not None:
+        if instance.supervised and source.folder is not None:
             log.info("%s: training on a separately seeded world", cls.name)
             t0 = time.perf_counter()
-            instance.fit(training_data(folder), backend)
+            instance.fit(training_data(source.folder), backend)
             timings["fit"] = time.perf_counter() - t0
         log.info(
             "%s: linking %d requests against %d records on %s",
             cls.name,
-            len(link_data.requests),
-            len(link_data.records),
+            len(source.link_data.requests),
+            len(source.link_data.records),
             backend.kind,
         )
         t0 = time.perf_counter()
-        pairs = _check_pairs(instance.link(link_data, backend), link_data, cls.name)
+        pairs = _check_pairs(instance.link(source.link_data, backend), source.link_data, cls.name)
         timings["link"] = time.perf_counter() - t0
         candidates = len(pairs)
         # the blocking report describes the candidates, before any one-to-one assignment
-        report = blocking_report(pairs, truth, instance.artifacts)
+        report = blocking_report(pairs, source.truth, instance.artifacts)
         if one_to_one:
             pairs = assign_one_to_one(pairs)
         pairs = pairs.assign(strategy=cls.name)[["request_id", "record_id", "score", "strategy"]]
-        if user is not None:
-            pairs = with_original_ids(pairs, user)
-        pq.write_table(pa.Table.from_pandas(pairs, preserve_index=False), tmp / "pairs.parquet")
-        if write_records:
-            records = review_records(pairs, link_data)
-            pq.write_table(
-                pa.Table.from_pandas(records, preserve_index=False), tmp / "records.parquet"
-            )
-        for name, artifact in instance.artifacts.items():
-            if name != "blocking_rules.json":
-                (tmp / name).write_text(json.dumps(artifact, indent=2, default=str) + "\n")
-        (tmp / "blocking_report.json").write_text(json.dumps(report, indent=2) + "\n")
+        if source.user is not None:
+            pairs = with_original_ids(pairs, source.user)
+        _write_outputs(tmp, pairs, source.link_data if write_records else None, instance, report)
         link_manifest = {
             "strategy": cls.name,
             "strategy_class": f"{cls.__module__}:{cls.__qualname__}",
@@ -131,7 +95,7 @@ def run_link(
             "rule": cls.rule,
             "one_to_one": one_to_one,
             "backend": backend.kind,
-            **identity,
+            **source.identity,
             "records_written": write_records,
             "candidate_pairs": candidates,
             "pairs": len(pairs),
@@ -144,6 +108,58 @@ def run_link(
         }
         (tmp / "link_manifest.json").write_text(json.dumps(link_manifest, indent=2) + "\n")
     return link_manifest
+
+
+@dataclass
+class _Source:
+    """What a link reads: the tables, the true pairs if known, and what names them."""
+
+    link_data: LinkData
+    truth: pd.DataFrame | None
+    identity: dict
+    inputs: list[Path]
+    folder: str | Path | None = None
+    user: UserTables | None = None
+
+
+def _source(data: str | Path | UserTables, cls) -> _Source:
+    """Read and check the input (a dataset folder or user tables) before any training."""
+    if isinstance(data, UserTables):
+        if cls.supervised:
+            raise InputError(
+                f"strategy {cls.name} learns from a generated training world; user tables "
+                "(--requests/--filers) can be linked with the unsupervised strategies only"
+            )
+        identity = {
+            "data": data.describe(),
+            "data_config_sha256": None,
+            "data_seed": None,
+            "data_inputs_sha256": data.inputs_sha256,
+        }
+        return _Source(data.link_data, data.true_pairs(), identity, data.input_paths, user=data)
+    manifest = read_manifest(data)
+    identity = {
+        "data": str(data),
+        "data_config_sha256": manifest.get("config_sha256"),
+        "data_seed": manifest.get("seed"),
+    }
+    link_data = load_link_data(data)
+    truth = read_table(data, "truth") if table_path(data, "truth").exists() else None
+    return _Source(link_data, truth, identity, [Path(str(data))], folder=data)
+
+
+def _write_outputs(
+    tmp: Path, pairs: pd.DataFrame, records_of: LinkData | None, instance, report: dict
+) -> None:
+    """pairs.parquet, records.parquet (only when asked), the strategy's artifacts, the blocking report."""
+    pq.write_table(pa.Table.from_pandas(pairs, preserve_index=False), tmp / "pairs.parquet")
+    if records_of is not None:
+        records = review_records(pairs, records_of)
+        pq.write_table(pa.Table.from_pandas(records, preserve_index=False), tmp / "records.parquet")
+    for name, artifact in instance.artifacts.items():
+        if name != "blocking_rules.json":
+            (tmp / name).write_text(json.dumps(artifact, indent=2, default=str) + "\n")
+    (tmp / "blocking_report.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
 def with_original_ids(pairs: pd.DataFrame, user: UserTables) -> pd.DataFrame:

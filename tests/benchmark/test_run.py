@@ -53,6 +53,9 @@ def test_run_writes_every_stage(first_run):
     assert [s["stage"] for s in result.stages] == [
         "data",
         *STRATEGIES,
+        "r1/data",
+        *(f"r1/{name}" for name in STRATEGIES),
+        "r1/evaluation",
         "evaluation",
         "figures",
         "report",
@@ -113,6 +116,36 @@ def test_an_unfinished_or_damaged_stage_is_redone(first_run, tmp_path):
     # the stages whose outputs were incomplete, and nothing else: their keys are unchanged
     assert redone == {"splink", "figures"}
     assert (copy / "mini" / "links" / "splink" / "pairs.parquet").is_file()
+
+
+@pytest.mark.parametrize("interrupted", ["r1/splink", "r1/evaluation", "figures"])
+def test_an_interrupted_run_resumes_from_the_last_finished_stage(
+    first_run, tmp_path, monkeypatch, interrupted
+):
+    """Ctrl-C inside a stage (a replicate world's link, its evaluation, the figures): the
+    rerun reuses every stage finished before it and makes it and the rest, as before."""
+    import benchmark.experiments.runner as runner
+
+    result, config, _ = first_run
+    order = [s["stage"] for s in result.stages]
+    real = runner._make
+
+    def interrupt(stage, *args):
+        if stage.name == interrupted:
+            raise KeyboardInterrupt
+        return real(stage, *args)
+
+    monkeypatch.setattr(runner, "_make", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run(config, out_root=tmp_path / "runs")
+    monkeypatch.setattr(runner, "_make", real)
+    resumed = run(config, out_root=tmp_path / "runs")
+    reused = {s["stage"]: s["reused"] for s in resumed.stages}
+    cut = order.index(interrupted)
+    assert all(reused[name] for name in order[:cut])
+    assert not any(reused[name] for name in order[cut:])
+    for name, table in _tables(resumed.folder).items():
+        pd.testing.assert_frame_equal(table, _tables(result.folder)[name])
 
 
 def test_a_fresh_run_recomputes_the_same_results(first_run, tmp_path):
