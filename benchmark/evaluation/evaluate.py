@@ -281,6 +281,7 @@ def _tables(
         tables = evaluate_runs(truth, runs, main_point)
         figures = [headline_figures(tables, 0)]
         for k in range(1, replicates):
+            assert replicate_world is not None  # checked by _check_options
             log.info("replicate %d of %d", k + 1, replicates)
             figures.append(headline_figures(replicate_world(runs, k), k))
         tables["replicate_figures"] = pd.concat(figures, ignore_index=True)

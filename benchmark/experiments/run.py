@@ -22,6 +22,7 @@ import dataclasses
 import logging
 import shutil
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from benchmark.evaluation.aggregate import read_tables
@@ -234,11 +235,9 @@ def world_stages(
         stages.append(
             Stage(
                 f"{prefix}{name}",
-                f"linking {prefix or ''}with {name}",
+                f"linking {'world ' + prefix.rstrip('/') + ' ' if prefix else ''}with {name}",
                 target,
-                lambda target=target, name=name: run_link(
-                    data, name, target, backend=backend, force=True
-                ),
+                partial(run_link, data, name, target, backend=backend, force=True),
                 settings={"strategy": name, "backend": backend.kind},
                 reads=(data,),
                 code=("benchmark.linking.link", get_strategy(name).__module__),

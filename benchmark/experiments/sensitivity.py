@@ -12,6 +12,7 @@ table of each strategy's main-operating-point figures per level
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -69,9 +70,7 @@ def sensitivity_stages(
                 f"{tag}data",
                 f"generating the world at request noise x{multiplier:g}",
                 data,
-                lambda level=level, data=data: write_dataset(
-                    generate_world(level), data, force=True
-                ),
+                partial(_write_world, level, data),
                 settings={"world": level.config_hash()},
                 code=("data_gen.world", "data_gen.dataset"),
             )
@@ -82,9 +81,7 @@ def sensitivity_stages(
                     f"{tag}{name}",
                     f"linking x{multiplier:g} with {name}",
                     target,
-                    lambda data=data, name=name, target=target: run_link(
-                        data, name, target, backend=backend, force=True
-                    ),
+                    partial(run_link, data, name, target, backend=backend, force=True),
                     settings={"strategy": name, "backend": backend.kind},
                     reads=(data,),
                     code=("benchmark.linking.link", get_strategy(name).__module__),
@@ -96,15 +93,17 @@ def sensitivity_stages(
                 f"{tag}evaluation",
                 f"evaluating x{multiplier:g}",
                 out,
-                lambda data=data, links=links, out=out: evaluate(
-                    data, links, out, main_point=main_point, force=True
-                ),
+                partial(evaluate, data, links, out, main_point=main_point, force=True),
                 settings={"operating_point": main_point},
                 reads=(data, *links),
                 code=("benchmark.evaluation.evaluate",),
             )
         )
     return stages
+
+
+def _write_world(scenario: Scenario, out: Path) -> None:
+    write_dataset(generate_world(scenario), out, force=True)
 
 
 def sensitivity_table(
