@@ -3,7 +3,8 @@
 from data_gen.config import Scenario, load_scenario, scenario_from_dict
 from data_gen.dataset import TABLES, read_manifest, read_table, write_dataset
 from data_gen.errors import BenchmarkError, ConfigError, InputError
-from data_gen.noise import NOISE_TYPES, NoiseType, apply_noise
+from data_gen.noise import apply_noise
+from data_gen.noise_registry import NOISE_TYPES, NoiseType
 from data_gen.world import World, generate_world
 
 __all__ = [

@@ -72,7 +72,11 @@ ID_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "building": (("addresses", "building_id"),),
     "record": (("irs_filers", "record_id"), ("truth", "record_id"), ("irs_truth", "record_id")),
     "return": (("irs_filers", "return_id"), ("irs_dependents", "return_id")),
-    "request": (("requests", "request_id"), ("request_truth", "request_id"), ("truth", "request_id")),
+    "request": (
+        ("requests", "request_id"),
+        ("request_truth", "request_id"),
+        ("truth", "request_id"),
+    ),
 }
 # the noise log's record_key is a record id or a request id, by table
 NOISE_KEY_KIND = {"irs_filers": "record", "requests": "request"}
@@ -124,9 +128,9 @@ def chunk_scenarios(scenario: Scenario) -> list[Scenario]:
 
     Examples
     --------
-    >>> s = Scenario().with_overrides(world={"persons": 1001, "n_zips": 10, "chunks": 2})
+    >>> s = Scenario().with_overrides(world={"persons": 2001, "n_zips": 10, "chunks": 2})
     >>> [c.world.persons for c in chunk_scenarios(s)]
-    [501, 500]
+    [1001, 1000]
     """
     k = scenario.world.chunks
     w, rc = scenario.world, scenario.requests
@@ -271,4 +275,3 @@ def _mean_of(summaries: list[Any]) -> Any:
     if isinstance(first, bool) or not isinstance(first, int | float):
         return first
     return float(np.mean([float(s) for s in summaries]))
-

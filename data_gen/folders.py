@@ -112,7 +112,9 @@ def ownership_problem(folder: Path, kind: str) -> str | None:
         return f"holds an {TOOL} {marker['kind']} folder, not a {kind} folder"
     foreign = sorted(_files_below(folder) - listed)
     if foreign:
-        shown = ", ".join(foreign[:SHOWN]) + (f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else "")
+        shown = ", ".join(foreign[:SHOWN]) + (
+            f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else ""
+        )
         return f"holds files {TOOL} did not write ({shown}); move them out first"
     return None
 

@@ -17,8 +17,10 @@ import pandas as pd
 
 from data_gen import vocab
 from data_gen.census import GROUP_TOTALS_2010, zip_table
-from data_gen.config import ORIGINS, Scenario
+from data_gen.config import Scenario
+from data_gen.config_world import ORIGINS, HousingConfig
 from data_gen.rng import substream
+from data_gen.text import DIRECTIONALS
 
 BUILDING_KINDS = ("single_family", "small_multi", "large_complex")
 
@@ -114,7 +116,26 @@ def build_housing(
     n_zip, n_kind = len(zips.table), len(BUILDING_KINDS)
     demand_hh = np.bincount(hh_zip * n_kind + hh_kind, minlength=n_zip * n_kind)
     demand_units = np.ceil(demand_hh / h.occupancy).astype(np.int64)
+    buildings = _buildings(rng, h, demand_units)
+    streets = _street_pools(scenario, zips, demand_hh.reshape(n_zip, n_kind).sum(axis=1))
+    b_zip = buildings["zip_idx"].to_numpy()
+    n_streets = streets["n"][b_zip]
+    street_idx = streets["start"][b_zip] + (rng.random(len(buildings)) * n_streets).astype(np.int64)
+    buildings["street"] = streets["names"][street_idx]
+    buildings["house_number"] = _house_numbers(
+        rng, buildings["kind"].to_numpy(), street_idx, len(streets["names"])
+    )
+    units = buildings.loc[buildings.index.repeat(buildings["units"])].reset_index(drop=True)
+    addresses = _unit_addresses(units, zips.table)
+    hh_address = _assign_units(rng, addresses, hh_zip, hh_kind)
+    return addresses, hh_address
 
+
+def _buildings(
+    rng: np.random.Generator, h: HousingConfig, demand_units: np.ndarray
+) -> pd.DataFrame:
+    """Draw buildings of each kind until every (ZIP, kind) demand for units is covered."""
+    n_kind = len(BUILDING_KINDS)
     parts = []
     sizes_by_kind = {
         0: (1, 1),
@@ -129,32 +150,34 @@ def build_housing(
         ["zip_idx", "kind"], kind="stable", ignore_index=True
     )
     buildings["building_id"] = np.arange(len(buildings), dtype=np.int64)
+    return buildings
 
-    streets = _street_pools(scenario, zips, demand_hh.reshape(n_zip, n_kind).sum(axis=1))
-    b_zip = buildings["zip_idx"].to_numpy()
-    n_streets = streets["n"][b_zip]
-    street_idx = streets["start"][b_zip] + (rng.random(len(buildings)) * n_streets).astype(np.int64)
-    buildings["street"] = streets["names"][street_idx]
-    # house numbers rise along each street with realistic gaps; big complexes take more frontage
-    order = np.lexsort((rng.random(len(buildings)), street_idx))
-    gaps = rng.integers(1, 10, size=len(buildings)) * 2 + np.where(
-        buildings["kind"].to_numpy() == 2, 40, 0
-    )
+
+def _house_numbers(
+    rng: np.random.Generator, kind: np.ndarray, street_idx: np.ndarray, n_streets: int
+) -> np.ndarray:
+    """House number of each building, rising along its street with realistic gaps."""
+    order = np.lexsort((rng.random(len(kind)), street_idx))
+    # big complexes take more frontage
+    gaps = rng.integers(1, 10, size=len(kind)) * 2 + np.where(kind == 2, 40, 0)
     sorted_street = street_idx[order]
-    start_numbers = rng.integers(1, 60, size=len(streets["names"])) * 100 + rng.integers(
-        0, 2, size=len(streets["names"])
-    )
+    start_numbers = rng.integers(1, 60, size=n_streets) * 100 + rng.integers(0, 2, size=n_streets)
     cum = np.cumsum(gaps[order])
     run_start = np.r_[0, np.flatnonzero(sorted_street[1:] != sorted_street[:-1]) + 1]
     run_offset = np.repeat(
         cum[run_start] - gaps[order][run_start], np.diff(np.r_[run_start, len(order)])
     )
-    numbers = np.empty(len(buildings), dtype=np.int64)
+    numbers = np.empty(len(kind), dtype=np.int64)
     numbers[order] = start_numbers[sorted_street] + cum - run_offset
-    buildings["house_number"] = numbers
+    return numbers
 
-    # expand buildings into units
-    units = buildings.loc[buildings.index.repeat(buildings["units"])].reset_index(drop=True)
+
+def _unit_labels(units: pd.DataFrame) -> np.ndarray:
+    """Unit designator of each unit (None in single-family homes).
+
+    Small buildings number their units APT 1, APT 2 ...; large complexes by
+    floor and door (APT 204, or APT 2004 with more than 99 doors a floor).
+    """
     within = _group_cumcount(units["building_id"].to_numpy())
     kind = units["kind"].to_numpy()
     unit_label = np.full(len(units), None, dtype=object)
@@ -167,14 +190,19 @@ def build_housing(
     unit_label[large] = np.char.add(
         "APT ", (floor * np.where(per_floor > 99, 1000, 100) + door).astype(str)
     ).astype(object)
-    zt = zips.table
+    return unit_label
+
+
+def _unit_addresses(units: pd.DataFrame, zt: pd.DataFrame) -> pd.DataFrame:
+    """The address table: one row per housing unit, with its building and ZIP code."""
+    kind = units["kind"].to_numpy()
     uz = units["zip_idx"].to_numpy()
-    addresses = pd.DataFrame(
+    return pd.DataFrame(
         {
             "address_id": np.arange(len(units), dtype=np.int64),
             "house_number": units["house_number"].astype(str).to_numpy(dtype=object),
             "street": units["street"].to_numpy(dtype=object),
-            "unit": unit_label,
+            "unit": _unit_labels(units),
             "city": zt["city"].to_numpy(dtype=object)[uz],
             "state": zt["state"].to_numpy(dtype=object)[uz],
             "zip": zt["zip"].to_numpy(dtype=object)[uz],
@@ -185,8 +213,6 @@ def build_housing(
             "kind_idx": kind,
         }
     )
-    hh_address = _assign_units(rng, addresses, hh_zip, hh_kind)
-    return addresses, hh_address
 
 
 def _assign_units(
@@ -225,7 +251,7 @@ def _street_pools(scenario: Scenario, zips: Zips, households_per_zip: np.ndarray
     )
     types = list(vocab.STREET_TYPE_WEIGHTS)
     tw = np.array([vocab.STREET_TYPE_WEIGHTS[t] for t in types])
-    dirs = ["", *vocab.DIRECTIONALS]
+    dirs = ["", *DIRECTIONALS]
     draws = n * 3 + 10
     zip_of = np.repeat(np.arange(len(n)), draws)
     bases = street_base_names()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_gen.noise import apply_noise, fold_accents_each
+from data_gen.noise import apply_noise
+from data_gen.text import fold_accents_each
 
 
 def _full_surname(persons: pd.DataFrame) -> np.ndarray:
@@ -29,7 +30,7 @@ def irs_tables(
     Parameters
     ----------
     persons : DataFrame
-        Persons with filing columns (see ``population.assign_tins_and_filing``).
+        Persons with filing columns (see ``filing.assign_tins_and_filing``).
     addresses : DataFrame
         The housing stock.
     irs_address : array of int
@@ -83,10 +84,14 @@ def irs_tables(
         seed=seed,
         origin=filers["origin"].to_numpy(dtype=object),
     )
+    return noised, _dependents(persons, head_to_return), log
 
+
+def _dependents(persons: pd.DataFrame, head_to_return: dict) -> pd.DataFrame:
+    """The ``irs_dependents`` table: children claimed on a return, as filed (accents folded)."""
     deps = persons[persons["is_dependent"]]
     dep_tin = np.where(deps["ssn"].notna(), deps["ssn"], deps["itin"])
-    dependents = pd.DataFrame(
+    return pd.DataFrame(
         {
             "return_id": np.array(
                 [head_to_return[h] for h in deps["dependent_of"].to_numpy()], dtype=np.int64
@@ -100,4 +105,3 @@ def irs_tables(
             "dob": deps["dob"].to_numpy(),
         }
     ).sort_values(["return_id", "person_id"], ignore_index=True)
-    return noised, dependents, log

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from data_gen.config import Scenario
+from data_gen.config_world import MovesConfig
 from data_gen.rng import substream
 
 
@@ -53,7 +54,40 @@ def address_history(
     """
     mc = scenario.moves
     rng = substream(scenario.seed, "moves", "history")
-    n_h = len(hh_address)
+    ref = np.datetime64(scenario.world.reference_date, "D")
+    moved_in, moved_out, k_prev = _stints(mc, rng, renter, head_age, ref)
+    prev_zip, prev_addr = _former_units(mc, rng, addresses, hh_address)
+    cand = _free_former_units(rng, addresses, hh_address, moved_in, prev_zip, prev_addr)
+
+    addr = np.concatenate([hh_address[:, None], cand], axis=1)
+    seqs = mc.max_previous_addresses + 1
+    keep = np.arange(seqs)[None, :] <= k_prev[:, None]
+    hh_ids, seq = np.nonzero(keep)
+    return pd.DataFrame(
+        {
+            "household_id": hh_ids.astype(np.int64),
+            "sequence": seq.astype(np.int64),
+            "address_id": addr[hh_ids, seq].astype(np.int64),
+            "moved_in": moved_in[hh_ids, seq].astype("datetime64[s]"),
+            "moved_out": moved_out[hh_ids, seq].astype("datetime64[s]"),
+        }
+    )
+
+
+def _stints(
+    mc: MovesConfig,
+    rng: np.random.Generator,
+    renter: np.ndarray,
+    head_age: np.ndarray,
+    ref: np.datetime64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move-in and move-out dates of every stint (household × sequence) and the number kept.
+
+    Returns ``moved_in``, ``moved_out`` (both ``(households, max_previous_addresses + 1)``
+    dates, NaT for the current stint's move-out) and ``k_prev``, the earlier stints kept
+    per household (at least one).
+    """
+    n_h = len(renter)
     rate = np.where(renter, mc.annual_move_rate_renter, mc.annual_move_rate_owner)
     rate = np.maximum(rate, 1e-3)
     seqs = mc.max_previous_addresses + 1
@@ -61,7 +95,6 @@ def address_history(
     durations = np.minimum(
         rng.exponential(1.0 / rate[:, None], size=(n_h, seqs)), mc.max_years_at_address
     )
-    ref = np.datetime64(scenario.world.reference_date, "D")
     adult_years = np.maximum(head_age - 18, 0).astype(float)
     started = np.cumsum(durations, axis=1)  # years before ref at which each stint began
     started = np.minimum(started, np.maximum(adult_years, 0.1)[:, None] + np.arange(seqs) * 0.01)
@@ -73,7 +106,19 @@ def address_history(
     k_prev = np.minimum(1 + rng.poisson(rate * 10), mc.max_previous_addresses)
     in_adult_life = np.cumsum(durations, axis=1)[:, 1:] <= adult_years[:, None]
     k_prev = np.clip(np.minimum(k_prev, in_adult_life.sum(axis=1)), 1, None)
+    return moved_in, moved_out, k_prev
 
+
+def _former_units(
+    mc: MovesConfig, rng: np.random.Generator, addresses: pd.DataFrame, hh_address: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a ZIP index and a unit of the housing stock for every stint.
+
+    The ZIP is the current one with probability ``same_zip_share``, else one
+    drawn in proportion to the households living there.
+    """
+    n_h = len(hh_address)
+    seqs = mc.max_previous_addresses + 1
     address_ids = addresses["address_id"].to_numpy()
     zip_idx = addresses["zip_idx"].to_numpy()
     n_zip = int(zip_idx.max()) + 1
@@ -87,11 +132,28 @@ def address_history(
         rng.choice(n_zip, size=(n_h, seqs), p=hh_per_zip / hh_per_zip.sum()),
     )
     offset = (rng.random((n_h, seqs)) * zip_count[prev_zip]).astype(np.int64)
-    prev_addr = address_ids[zip_start[prev_zip] + offset]
+    return prev_zip, address_ids[zip_start[prev_zip] + offset]
 
-    # vacant units per ZIP, for stints whose unit was occupied at the time
+
+def _free_former_units(
+    rng: np.random.Generator,
+    addresses: pd.DataFrame,
+    hh_address: np.ndarray,
+    moved_in: np.ndarray,
+    prev_zip: np.ndarray,
+    prev_addr: np.ndarray,
+) -> np.ndarray:
+    """Former address of every earlier stint, replacing units that were not free then.
+
+    A drawn unit is replaced by a vacant unit of the same ZIP when its household
+    today already lived there during the stint, or when it repeats the address
+    of the stint after it.
+    """
+    address_ids = addresses["address_id"].to_numpy()
+    zip_idx = addresses["zip_idx"].to_numpy()
+    n_zip = int(zip_idx.max()) + 1
     occupant = np.full(len(address_ids), -1, dtype=np.int64)
-    occupant[hh_address] = np.arange(n_h)
+    occupant[hh_address] = np.arange(len(hh_address))
     vacant = address_ids[occupant < 0]
     vac_zip = zip_idx[vacant]
     vac_start = np.searchsorted(vac_zip, np.arange(n_zip), side="left")
@@ -109,23 +171,10 @@ def address_history(
     cand = np.where(conflict & has_vacant, replacement, cand)
     # the replacement is vacant today; it must still differ from the stint after it
     before = np.concatenate([hh_address[:, None], cand[:, :-1]], axis=1)
-    cand = np.where(
+    return np.where(
         cand == before,
         vacant[np.minimum(pick + 1, len(vacant) - 1)] if len(vacant) else cand,
         cand,
-    )
-
-    addr = np.concatenate([hh_address[:, None], cand], axis=1)
-    keep = np.arange(seqs)[None, :] <= k_prev[:, None]
-    hh_ids, seq = np.nonzero(keep)
-    return pd.DataFrame(
-        {
-            "household_id": hh_ids.astype(np.int64),
-            "sequence": seq.astype(np.int64),
-            "address_id": addr[hh_ids, seq].astype(np.int64),
-            "moved_in": moved_in[hh_ids, seq].astype("datetime64[s]"),
-            "moved_out": moved_out[hh_ids, seq].astype("datetime64[s]"),
-        }
     )
 
 

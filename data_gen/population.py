@@ -1,8 +1,9 @@
-"""Households and persons: composition, ages, immigration status, names, TINs, filing.
+"""Households and persons: composition, ages, immigration status and names.
 
 Everything is vectorised over households and persons.  Within a household the
 members are stored in a fixed order (head, spouse, children, relatives,
-roommates), so parents and children can be found by position.
+roommates), so parents and children can be found by position.  Filing and
+TINs are drawn afterwards (:mod:`data_gen.filing`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import pandas as pd
 
 from data_gen import vocab
 from data_gen.census import first_name_sampler, surname_sampler
-from data_gen.config import HOUSEHOLD_TYPES, ORIGINS, STATUSES, Scenario
+from data_gen.config import Scenario
+from data_gen.config_world import HOUSEHOLD_TYPES, ORIGINS, STATUSES, HouseholdConfig
 from data_gen.errors import ConfigError
 from data_gen.geography import Zips
-from data_gen.noise import each_distinct
 from data_gen.rng import substream
+from data_gen.text import each_distinct
 
 ROLES = ("head", "spouse", "child", "relative", "roommate")
 HEAD, SPOUSE, CHILD, RELATIVE, ROOMMATE = range(5)
@@ -270,6 +272,48 @@ def _names(
 ) -> dict[str, np.ndarray]:
     seed, hc = scenario.seed, scenario.households
     n = len(role)
+    hisp = origin == ORIGIN_INDEX["hispanic"]
+    given, middle, paternal, maternal = _drawn_names(scenario, origin, male)
+    father, mother = _parents(male, head, spouse)
+    rng = substream(seed, "persons", "family_names")
+    u = rng.random((n, 3))
+    paternal, maternal = _family_surnames(
+        hc, u, role, hisp, head, father, mother, paternal, maternal
+    )
+
+    # juniors: some sons carry their father's first name
+    junior = (role == CHILD) & male & (father >= 0) & (rng.random(n) < hc.junior_share)
+    given = np.where(junior, given[np.maximum(father, 0)], given)
+
+    # native spellings (accents) for Hispanic and Vietnamese-origin people
+    # native spelling is a family trait: every member of a household writes it the same way
+    native_hh = rng.random(int(hid.max()) + 1) < hc.native_spelling_share
+    native = (hisp | (origin == ORIGIN_INDEX["api"])) & native_hh[hid]
+    given, middle, paternal, maternal = (
+        np.where(native, _accented(col), col) for col in (given, middle, paternal, maternal)
+    )
+    # most US-born Hispanic people carry one legal surname (compound surnames are about
+    # 20% of Latino surnames in US files: NC voter file, via pseudopeople)
+    one_surname = hisp & (status == S["us_born"]) & (rng.random(n) >= hc.two_surnames_share_us_born)
+    maternal = np.where(one_surname, NONE, maternal)
+    return {
+        "given_name": given,
+        "middle_name": middle,
+        "surname_paternal": paternal,
+        "surname_maternal": maternal,
+    }
+
+
+def _drawn_names(
+    scenario: Scenario, origin: np.ndarray, male: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw everyone's own given, middle, paternal and maternal names from the Census tables.
+
+    Middle names are a second given name; maternal surnames are drawn for
+    Hispanic people only.  Family ties are applied afterwards.
+    """
+    seed, hc = scenario.seed, scenario.households
+    n = len(origin)
     given = np.empty(n, dtype=object)
     middle = np.full(n, None, dtype=object)
     paternal = np.empty(n, dtype=object)
@@ -292,14 +336,40 @@ def _names(
             given[sel] = first_name_sampler(o_name, sex).sample(rng, k)
             second = first_name_sampler(o_name, sex).sample(rng, k)
             middle[sel] = np.where(has_middle[sel] & (second != given[sel]), second, NONE)
+    return given, middle, paternal, maternal
 
-    rng = substream(seed, "persons", "family_names")
-    u = rng.random((n, 3))
-    is_child, is_spouse, is_rel = role == CHILD, role == SPOUSE, role == RELATIVE
+
+def _parents(
+    male: np.ndarray, head: np.ndarray, spouse: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row of the father and of the mother in each person's household (-1 for none).
+
+    The parents are the head and the head's spouse, by sex.
+    """
     has_sp = spouse >= 0
     sp = np.maximum(spouse, 0)
     father = np.where(male[head], head, np.where(has_sp, sp, -1))
     mother = np.where(~male[head], head, np.where(has_sp, sp, -1))
+    return father, mother
+
+
+def _family_surnames(
+    hc: HouseholdConfig,
+    u: np.ndarray,
+    role: np.ndarray,
+    hisp: np.ndarray,
+    head: np.ndarray,
+    father: np.ndarray,
+    mother: np.ndarray,
+    paternal: np.ndarray,
+    maternal: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pass surnames down the household: children, siblings and spouses of the head.
+
+    ``u`` holds three uniform draws per person (single mothers, relatives,
+    spouses).  Returns the new paternal and maternal surnames.
+    """
+    is_child, is_spouse, is_rel = role == CHILD, role == SPOUSE, role == RELATIVE
     f_ok, m_ok = father >= 0, mother >= 0
     f, m = np.maximum(father, 0), np.maximum(mother, 0)
     head_pat, head_mat = paternal[head].copy(), maternal[head].copy()
@@ -321,154 +391,12 @@ def _names(
     paternal = np.where(other & is_spouse & (u[:, 2] < hc.shared_surname_share), head_pat, paternal)
     paternal = np.where(other & is_child, head_pat, paternal)
     paternal = np.where(other & is_rel & (u[:, 1] < 0.5), head_pat, paternal)
-
-    # juniors: some sons carry their father's first name
-    junior = is_child & male & f_ok & (rng.random(n) < hc.junior_share)
-    given = np.where(junior, given[f], given)
-
-    # native spellings (accents) for Hispanic and Vietnamese-origin people
-    # native spelling is a family trait: every member of a household writes it the same way
-    native_hh = rng.random(int(hid.max()) + 1) < hc.native_spelling_share
-    native = (hisp | (origin == ORIGIN_INDEX["api"])) & native_hh[hid]
-    given, middle, paternal, maternal = (
-        np.where(native, _accented(col), col) for col in (given, middle, paternal, maternal)
-    )
-    # most US-born Hispanic people carry one legal surname (compound surnames are about
-    # 20% of Latino surnames in US files: NC voter file, via pseudopeople)
-    one_surname = hisp & (status == S["us_born"]) & (rng.random(n) >= hc.two_surnames_share_us_born)
-    maternal = np.where(one_surname, NONE, maternal)
-    return {
-        "given_name": given,
-        "middle_name": middle,
-        "surname_paternal": paternal,
-        "surname_maternal": maternal,
-    }
+    return paternal, maternal
 
 
 def _accented(values: np.ndarray) -> np.ndarray:
     table = vocab.ACCENTED
     return each_distinct(lambda v: table.get(v, v), values)
-
-
-def assign_tins_and_filing(
-    scenario: Scenario, persons: pd.DataFrame, tin_part: tuple[int, int] = (0, 1)
-) -> pd.DataFrame:
-    """Decide who files, who is a dependent, and give out SSNs and ITINs.
-
-    Adds columns ssn, itin, is_filer, filing_role (primary/spouse/None),
-    return_head (person_id of the return's primary filer), is_dependent and
-    has_final_order.  ``tin_part = (c, k)`` draws numbers only from part ``c``
-    of ``k`` disjoint parts of the number space (chunks of one world).
-    """
-    seed, fc = scenario.seed, scenario.filing
-    rng = substream(seed, "persons", "filing")
-    n = len(persons)
-    role = pd.Categorical(persons["role"], categories=ROLES).codes
-    status = pd.Categorical(persons["status"], categories=STATUSES).codes
-    age = persons["age"].to_numpy()
-    hid = persons["household_id"].to_numpy()
-    size_start = np.r_[0, np.flatnonzero(hid[1:] != hid[:-1]) + 1]
-    head = np.repeat(size_start, np.diff(np.r_[size_start, n]))
-    has_spouse = np.zeros(n, dtype=bool)
-    spouse_rows = np.flatnonzero(role == SPOUSE)
-    has_spouse[spouse_rows - 1] = True  # spouse directly follows the head
-    spouse_of_head = np.where(has_spouse[head], head + 1, -1)
-
-    rate = np.array([fc.filing_rate[s] for s in STATUSES])[status]
-    adult = age >= 18
-    files_own = adult & (rng.random(n) < rate)
-    head_files = files_own[head]
-    joint = (role == SPOUSE) & head_files & (rng.random(n) < fc.joint_filing_share)
-    primary = files_own & ~joint
-    is_filer = primary | joint
-    filing_role = np.where(primary, "primary", np.where(joint, "spouse", NONE)).astype(object)
-    return_head = np.where(primary, persons["person_id"].to_numpy(), np.where(joint, head, -1))
-
-    # dependents: children claimed by the head if the head files, else by a spouse filing alone
-    spouse_alone = np.where(spouse_of_head >= 0, primary[np.maximum(spouse_of_head, 0)], False)
-    claimer = np.where(head_files, head, np.where(spouse_alone, spouse_of_head, -1))
-    is_dependent = (role == CHILD) & (claimer >= 0) & (rng.random(n) < fc.dependent_claim_share)
-    dep_return_head = np.where(is_dependent, claimer, -1)
-
-    # TINs: SSN for citizens, LPRs and most temporary residents; ITIN for those who
-    # file or are claimed without an SSN, and for some undocumented non-filers.
-    has_ssn = np.isin(status, [S["us_born"], S["naturalized"], S["lpr"]]) | (
-        (status == S["temporary"]) & (rng.random(n) < fc.temporary_ssn_share)
-    )
-    needs_itin = ~has_ssn & (is_filer | is_dependent)
-    keeps_itin = (
-        (status == S["undocumented"]) & adult & ~is_filer & (rng.random(n) < fc.itin_nonfiler_share)
-    )
-    has_itin = needs_itin | keeps_itin
-    ssn = np.full(n, None, dtype=object)
-    ssn[has_ssn] = _numbers(
-        substream(seed, "persons", "ssn"), int(has_ssn.sum()), kind="ssn", part=tin_part
-    )
-    itin = np.full(n, None, dtype=object)
-    itin[has_itin] = _numbers(
-        substream(seed, "persons", "itin"), int(has_itin.sum()), kind="itin", part=tin_part
-    )
-
-    # final removal orders: by status, more often young adult men (removals are mostly male)
-    st = scenario.status
-    fo_rate = np.array([st.final_order_rate[s] for s in STATUSES])[status]
-    male = (persons["sex"] == "M").to_numpy()
-    fo_rate = fo_rate * np.where(
-        male, 2 * st.final_order_male_share, 2 * (1 - st.final_order_male_share)
-    )
-    fo_rate = fo_rate * np.where(age >= 65, st.final_order_age65_multiplier, 1.0)
-    fo_rate = np.minimum(fo_rate, 1.0)
-    has_final_order = adult & (substream(seed, "persons", "final_order").random(n) < fo_rate)
-
-    out = persons.copy()
-    out["ssn"] = ssn
-    out["itin"] = itin
-    out["is_filer"] = is_filer
-    out["filing_role"] = filing_role
-    out["return_head"] = return_head
-    out["is_dependent"] = is_dependent
-    out["dependent_of"] = dep_return_head
-    out["has_final_order"] = has_final_order
-    return out
-
-
-def _numbers(
-    rng: np.random.Generator, n: int, *, kind: str, part: tuple[int, int] = (0, 1)
-) -> np.ndarray:
-    """``n`` distinct 9-digit SSNs (area 001-899 except 666) or ITINs (9XX, groups 50-65/70-88/90-92/94-99).
-
-    With ``part = (c, k)`` the 4-digit serial is one of those with
-    ``(serial - 1) % k == c``, so the ``k`` parts never share a number.
-
-    Raises
-    ------
-    ConfigError
-        If more numbers are needed than the (part of the) number space holds.
-    """
-    groups = np.r_[50:66, 70:89, 90:93, 94:100]
-    c, k = part
-    serials = len(range(1 + c, 10_000, k))
-    space = (898 * 99 if kind == "ssn" else 100 * len(groups)) * serials
-    if n > space // 2:
-        raise ConfigError(
-            f"world.persons: the world needs {n:,} {kind.upper()}s, more than its number space allows"
-        )
-    found = np.zeros(0, dtype=np.int64)
-    while len(found) < n:
-        m = int((n - len(found)) * 1.1) + 100
-        if kind == "ssn":
-            area = rng.integers(1, 900, size=m)
-            area = np.where(area == 666, 667, area)
-            middle = rng.integers(1, 100, size=m)
-        else:
-            area = rng.integers(900, 1000, size=m)
-            middle = groups[rng.integers(len(groups), size=m)]
-        if k == 1:
-            serial = rng.integers(1, 10_000, size=m)
-        else:
-            serial = 1 + c + k * rng.integers(0, serials, size=m)
-        found = pd.unique(np.concatenate([found, area * 1_000_000 + middle * 10_000 + serial]))
-    return np.char.zfill(found[:n].astype(str), 9).astype(object)
 
 
 def _years_before(ref: np.datetime64, years: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from data_gen.noise import fold_accents
+from data_gen.text import fold_accents
 
 
 def surname_concentration(persons: pd.DataFrame, origin: str = "hispanic") -> dict[str, float]:

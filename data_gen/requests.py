@@ -13,15 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data_gen.config import (
-    ADDRESS_KINDS,
-    JUNK_FORMS,
-    RequestConfig,
-    Scenario,
-    resolved_noise_rates,
-)
+from data_gen.config import Scenario, resolved_noise_rates
+from data_gen.config_records import ADDRESS_KINDS, JUNK_FORMS, RequestConfig
 from data_gen.errors import ConfigError
-from data_gen.noise import ADDRESS_COLUMNS, apply_noise
+from data_gen.noise import apply_noise
+from data_gen.noise_registry import ADDRESS_COLUMNS
 from data_gen.rng import substream
 
 JUNK_TEXT = {
@@ -85,6 +81,62 @@ def request_list(
         The requested people who left the area, with the columns of ``persons``
         (empty unless ``requests.count`` exceeds what the world supplies).
     """
+    seed = scenario.seed
+    p, absent = _requested_people(scenario, persons)
+    # separate streams: changing the TIN settings leaves the addresses unchanged
+    tin_source, tin, tin_owner = _tins(scenario, substream(seed, "requests", "tins"), p, persons)
+    kind, junk_form, addr_id = _addresses(
+        scenario, substream(seed, "requests", "addresses"), p, history
+    )
+    detention = _detention_facilities(scenario, zips_table)
+    fac = substream(seed, "requests", "facility").integers(len(detention), size=len(p))
+    facility = {c: detention[c].to_numpy(dtype=object)[fac] for c in detention.columns}
+    parts = _address_parts(addresses, history, p, kind, junk_form, addr_id, facility)
+    first_name, last_name = _recorded_names(p)
+    raw = pd.DataFrame(
+        {
+            "request_id": np.arange(len(p), dtype=np.int64),
+            "person_id": p["person_id"].to_numpy(),
+            "first_name": first_name,
+            "last_name": last_name,
+            "dob": p["dob"].to_numpy(),
+            **parts,
+            "tin": tin,
+        }
+    )
+    noised, log = apply_noise(
+        raw,
+        table_name="requests",
+        key="request_id",
+        rates=resolved_noise_rates(scenario, "requests"),
+        seed=seed,
+        origin=p["origin"].to_numpy(dtype=object),
+    )
+    line = _address_lines(noised, kind, junk_form, facility["name"])
+    noised.insert(noised.columns.get_loc("house_number"), "address", line)
+    truth = pd.DataFrame(
+        {
+            "request_id": noised["request_id"].to_numpy(),
+            "person_id": noised["person_id"].to_numpy(),
+            "person_filed": p["is_filer"].to_numpy(),
+            "tin_source": tin_source,
+            "tin_owner_person_id": tin_owner,
+            "address_kind": kind,
+            "junk_form": junk_form,
+            "true_address_id": np.where(np.isin(kind, ["current", "outdated"]), addr_id, -1),
+        }
+    )
+    return noised, truth, log, absent
+
+
+def _requested_people(
+    scenario: Scenario, persons: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Draw the requested people in list order, and the absent ones among them.
+
+    Returns the requested people (one row per request, with the columns of
+    ``persons``) and the absent people added to the world for them.
+    """
     rc, seed = scenario.requests, scenario.seed
     rng = substream(seed, "requests", "people")
     pool = persons[persons["has_final_order"]]
@@ -101,14 +153,24 @@ def request_list(
     everyone = pd.concat([persons, absent], ignore_index=True) if n_absent else persons
     chosen = np.concatenate([chosen, absent["person_id"].to_numpy()])
     chosen = chosen[rng.permutation(n)]
-    p = everyone.set_index("person_id").loc[chosen].reset_index()
+    return everyone.set_index("person_id").loc[chosen].reset_index(), absent
 
-    # separate streams: changing the TIN settings leaves the addresses unchanged
-    tin_source, tin, tin_owner = _tins(scenario, substream(seed, "requests", "tins"), p, persons)
-    kind, junk_form, addr_id = _addresses(
-        scenario, substream(seed, "requests", "addresses"), p, history
-    )
 
+def _address_parts(
+    addresses: pd.DataFrame,
+    history: pd.DataFrame,
+    p: pd.DataFrame,
+    kind: np.ndarray,
+    junk_form: np.ndarray,
+    addr_id: np.ndarray,
+    facility: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The address columns of each request, before noise.
+
+    Current and outdated addresses are the unit's parts; junk addresses are
+    blank but for the current ZIP code when the junk form names one; detention
+    addresses hold the facility's city, state and ZIP code.
+    """
     addr = addresses.set_index("address_id").reindex(addr_id)
     parts = {c: addr[c].to_numpy(dtype=object, na_value=None) for c in ADDRESS_COLUMNS}
     zip_known = np.array([f.endswith("_zip") for f in junk_form.astype(str)], dtype=bool)
@@ -118,67 +180,37 @@ def request_list(
         .reindex(p["household_id"])
         .to_numpy()
     ]
-    detention = _detention_facilities(scenario, zips_table)
-    fac = substream(seed, "requests", "facility").integers(len(detention), size=n)
+    junk, detained = kind == "junk", kind == "detention"
     for c in ADDRESS_COLUMNS:
         col = parts[c]
-        col[kind == "junk"] = None
-        col[kind == "detention"] = None
+        col[junk] = None
+        col[detained] = None
         if c == "zip":
-            col[(kind == "junk") & zip_known] = current_zip[(kind == "junk") & zip_known]
+            col[junk & zip_known] = current_zip[junk & zip_known]
         if c in ("city", "state", "zip"):
-            col[kind == "detention"] = detention[c].to_numpy(dtype=object)[fac][kind == "detention"]
+            col[detained] = facility[c][detained]
+    return parts
 
+
+def _recorded_names(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """First and last name of each request, before noise.
+
+    Encounter records hold the full given names (both of a Hispanic double
+    given name) and both surnames.
+    """
     hisp_double = p["middle_name"].notna().to_numpy() & (p["origin"] == "hispanic").to_numpy()
     given = p["given_name"].to_numpy(dtype=object)
     middle = p["middle_name"].to_numpy(dtype=object, na_value=None)
     pat = p["surname_paternal"].to_numpy(dtype=object)
     mat = p["surname_maternal"].to_numpy(dtype=object, na_value=None)
-    raw = pd.DataFrame(
-        {
-            "request_id": np.arange(n, dtype=np.int64),
-            "person_id": p["person_id"].to_numpy(),
-            # encounter records hold the full given names and both surnames
-            "first_name": np.array(
-                [
-                    f"{g} {m}" if d else g
-                    for g, m, d in zip(given, middle, hisp_double, strict=True)
-                ],
-                dtype=object,
-            ),
-            "last_name": np.array(
-                [a if b is None else f"{a} {b}" for a, b in zip(pat, mat, strict=True)],
-                dtype=object,
-            ),
-            "dob": p["dob"].to_numpy(),
-            **parts,
-            "tin": tin,
-        }
+    first = np.array(
+        [f"{g} {m}" if d else g for g, m, d in zip(given, middle, hisp_double, strict=True)],
+        dtype=object,
     )
-    rates = resolved_noise_rates(scenario, "requests")
-    noised, log = apply_noise(
-        raw,
-        table_name="requests",
-        key="request_id",
-        rates=rates,
-        seed=seed,
-        origin=p["origin"].to_numpy(dtype=object),
+    last = np.array(
+        [a if b is None else f"{a} {b}" for a, b in zip(pat, mat, strict=True)], dtype=object
     )
-    line = _address_lines(noised, kind, junk_form, detention["name"].to_numpy(dtype=object)[fac])
-    noised.insert(noised.columns.get_loc("house_number"), "address", line)
-    truth = pd.DataFrame(
-        {
-            "request_id": noised["request_id"].to_numpy(),
-            "person_id": noised["person_id"].to_numpy(),
-            "person_filed": p["is_filer"].to_numpy(),
-            "tin_source": tin_source,
-            "tin_owner_person_id": tin_owner,
-            "address_kind": kind,
-            "junk_form": junk_form,
-            "true_address_id": np.where(np.isin(kind, ["current", "outdated"]), addr_id, -1),
-        }
-    )
-    return noised, truth, log, absent
+    return first, last
 
 
 def _list_size(rc: RequestConfig, n_filed: int, n_never: int) -> tuple[int, int, int]:

@@ -1,4 +1,4 @@
-"""Small hand-made vocabularies: accents, nicknames, transliterations, USPS forms.
+"""Small hand-made vocabularies: accents, nicknames, transliterations, street names.
 
 These are the tables no maintained package provides (the `nicknames` package
 is English only; see ``shared/reference/generators.md`` §4).  English
@@ -168,24 +168,7 @@ TRANSLITERATION_GROUPS = (
     ("OMAR", "UMAR"),
 )
 
-# USPS Publication 28 standard abbreviations for the forms the generator writes.
-STREET_TYPES = {
-    "STREET": "ST",
-    "AVENUE": "AVE",
-    "BOULEVARD": "BLVD",
-    "DRIVE": "DR",
-    "ROAD": "RD",
-    "LANE": "LN",
-    "COURT": "CT",
-    "PLACE": "PL",
-    "WAY": "WAY",
-    "CIRCLE": "CIR",
-    "TERRACE": "TER",
-    "PARKWAY": "PKWY",
-    "HIGHWAY": "HWY",
-    "TRAIL": "TRL",
-}
-DIRECTIONALS = {"NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W"}
+# street types the generator writes and how often (their USPS abbreviations: data_gen.text)
 STREET_TYPE_WEIGHTS = {
     "STREET": 0.30,
     "AVENUE": 0.22,

@@ -12,15 +12,11 @@ import pandas as pd
 
 from data_gen.config import Scenario, resolved_noise_rates
 from data_gen.errors import ConfigError
+from data_gen.filing import assign_tins_and_filing
 from data_gen.geography import Zips, build_housing, choose_zips
 from data_gen.irs import irs_tables
 from data_gen.moves import address_history, address_on
-from data_gen.population import (
-    assign_tins_and_filing,
-    household_summary,
-    make_households,
-    make_persons,
-)
+from data_gen.population import household_summary, make_households, make_persons
 from data_gen.requests import request_list
 from data_gen.rng import substream
 
@@ -148,7 +144,7 @@ def build_population(
     """Generate the people, their housing and the IRS tables of ``scenario`` (scaled).
 
     ``zips`` (default: chosen from ``scenario``) and ``tin_part`` (see
-    :func:`data_gen.population.assign_tins_and_filing`) let the chunks of one
+    :func:`data_gen.filing.assign_tins_and_filing`) let the chunks of one
     large world share out its ZIP codes and number space.
     """
     scenario = scenario.scaled()

@@ -236,7 +236,7 @@ def surname_counts(surnames: pd.Series) -> np.ndarray:
     the Census table holds unaccented single surnames.
     """
     from data_gen.census import surname_table
-    from data_gen.noise import fold_accents
+    from data_gen.text import fold_accents
 
     table = surname_table()
     counts = dict(zip(table["name"], table["count"], strict=True))

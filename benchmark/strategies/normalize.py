@@ -7,46 +7,27 @@ directionals.  Units: the designator word dropped ("APT 4", "#4", "UNIT 4" →
 name.  All functions are vectorised over pandas Series and keep missing values
 missing.
 
-Each function normalises every distinct value once and maps the result back:
-a national table repeats the same names, streets and ZIP codes millions of
-times, and the repeated results share one string object.
+Each function normalises every distinct value once and maps the result back
+(:func:`data_gen.text.per_distinct`, re-exported here for the strategies): a
+national table repeats the same names, streets and ZIP codes millions of times,
+and the repeated results share one string object.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
-from data_gen.noise import fold_accents
-from data_gen.vocab import DIRECTIONALS, STREET_TYPES
+# one home for the text rules the generator's noise also uses, so that a
+# normaliser undoes exactly the forms the noise writes
+from data_gen.text import DIRECTIONALS, STREET_TYPES, fold_accents, per_distinct
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9 ]+")
 _SPACES = re.compile(r"\s+")
 _ZIP_TOKEN = re.compile(r"(?<![0-9])[0-9]{5}(?:-?[0-9]{4})?(?![0-9])")
 _UNIT_WORDS = re.compile(r"^(?:APT|APARTMENT|UNIT|STE|SUITE|#|NO)\s*")
 _STREET_FORMS = {**STREET_TYPES, **DIRECTIONALS}
-
-
-def per_distinct(fn: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
-    """Apply a Series-to-Series normalisation to the distinct non-missing values only.
-
-    Missing values stay missing (``None``) without being passed to ``fn``.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(values: pd.Series) -> pd.Series:
-        values = pd.Series(values)
-        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-        done = fn(pd.Series(np.asarray(uniques, dtype=object))).to_numpy(dtype=object)
-        # a trailing None stands for the missing values (code -1)
-        done = np.append(done, np.array([None], dtype=object))
-        return pd.Series(done[codes], index=values.index, dtype=object)
-
-    return wrapper
 
 
 def _nullable(values: pd.Series) -> pd.Series:

@@ -35,8 +35,7 @@ from hypothesis import strategies as st
 from benchmark.strategies import normalize
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from benchmark.strategies.features import FEATURE_COLUMNS, prepare
-from data_gen.noise import fold_accents
-from data_gen.vocab import DIRECTIONALS, STREET_TYPES
+from data_gen.text import DIRECTIONALS, STREET_TYPES, fold_accents
 
 # budget: the whole file runs in about 20 seconds on two cores
 PROPERTY = settings(max_examples=40, deadline=None, derandomize=True)

@@ -17,7 +17,7 @@ from data_gen.config import (
     scenario_from_dict,
 )
 from data_gen.errors import ConfigError, InputError
-from data_gen.noise import NOISE_NAMES, NOISE_TYPES
+from data_gen.noise_registry import NOISE_NAMES, NOISE_TYPES
 
 OVERRIDES_TOML = """\
 name = "small-test"
@@ -123,10 +123,15 @@ def test_load_scenario_accepts_str_path(tmp_path):
     assert load_scenario(str(write(tmp_path, "seed = 11\n"))).seed == 11
 
 
+# configs/ also holds the spec of `itin-bench paper`, which names scenarios and is no scenario
+NOT_SCENARIOS = {"paper.toml"}
+
+
 def test_load_scenario_of_repo_configs():
     configs = Path(__file__).resolve().parents[2] / "configs"
     for path in sorted(configs.glob("*.toml")):
-        assert isinstance(load_scenario(path), Scenario), path
+        if path.name not in NOT_SCENARIOS:
+            assert isinstance(load_scenario(path), Scenario), path
 
 
 # --------------------------------------------------------------------------- round trip

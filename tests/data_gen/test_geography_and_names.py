@@ -10,8 +10,8 @@ import zipcodes
 
 from data_gen import generate_world, load_scenario
 from data_gen.census import first_name_sampler, surname_sampler
-from data_gen.noise import fold_accents
 from data_gen.rng import stable_hash, substream
+from data_gen.text import fold_accents
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,16 +16,10 @@ import pandas as pd
 import pytest
 
 from data_gen.config import ORIGINS
-from data_gen.noise import (
-    LOG_COLUMNS,
-    NOISE_BY_NAME,
-    NOISE_NAMES,
-    NOISE_TYPES,
-    NoiseType,
-    apply_noise,
-    fold_accents,
-    nickname_table,
-)
+from data_gen.noise import LOG_COLUMNS, apply_noise
+from data_gen.noise_names import nickname_table
+from data_gen.noise_registry import NOISE_BY_NAME, NOISE_NAMES, NOISE_TYPES, NoiseType
+from data_gen.text import fold_accents
 
 SEEDS = [0, 1, 12345]
 IDS = [nt.name for nt in NOISE_TYPES]

@@ -38,18 +38,10 @@ from hypothesis import strategies as st
 from benchmark.strategies import normalize
 from data_gen import vocab
 from data_gen.config import ORIGINS
-from data_gen.noise import (
-    LOG_COLUMNS,
-    NOISE_BY_NAME,
-    NOISE_NAMES,
-    NOISE_TYPES,
-    NoiseType,
-    apply_noise,
-    fold_accents,
-    fold_accents_each,
-    nickname_table,
-    transliteration_table,
-)
+from data_gen.noise import LOG_COLUMNS, apply_noise
+from data_gen.noise_names import nickname_table, transliteration_table
+from data_gen.noise_registry import NOISE_BY_NAME, NOISE_NAMES, NOISE_TYPES, NoiseType
+from data_gen.text import DIRECTIONALS, STREET_TYPES, fold_accents, fold_accents_each
 
 # budget: the whole file runs in about 30 seconds on two cores
 PROPERTY = settings(
@@ -120,8 +112,8 @@ NICKNAMED = st.tuples(
 ).map("".join)
 TRANSLITERABLE = _marked(sorted(transliteration_table()))
 DIGITS = st.text(st.sampled_from("0123456789"), min_size=1, max_size=12)
-STREET_WORDS = sorted({*vocab.STREET_TYPES, *vocab.STREET_TYPES.values(), *vocab.DIRECTIONALS})
-STREET_WORDS += sorted(vocab.DIRECTIONALS.values())
+STREET_WORDS = sorted({*STREET_TYPES, *STREET_TYPES.values(), *DIRECTIONALS})
+STREET_WORDS += sorted(DIRECTIONALS.values())
 UNIT_NUMBER = st.from_regex(r"[0-9][0-9A-Z]{0,4}", fullmatch=True)
 UNIT_FORMS = ["APT {}", "#{}", "UNIT {}", "APT-{}", "{}"]
 # the forms unit_format reads its number from (the generator writes "APT {}"); it

@@ -307,7 +307,7 @@ def test_irs_address_is_the_one_on_the_filing_date(smoke_world):
 
 
 def test_tin_numbers_are_distinct_at_national_scale():
-    from data_gen.population import _numbers
+    from data_gen.filing import _numbers
     from data_gen.rng import substream
 
     itins = _numbers(substream(1, "t"), 4_500_000, kind="itin")
