@@ -11,6 +11,7 @@ import json
 import platform
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -25,7 +26,10 @@ from data_gen.folders import (  # noqa: F401 - the folder helpers' former home, 
     remove_stale_temporaries,
 )
 from data_gen.realism import realism_summary
-from data_gen.world import World
+
+if TYPE_CHECKING:
+    # a type only: reading dataset folders does not load the generator
+    from data_gen.world import World
 
 TABLES = (
     "persons",
