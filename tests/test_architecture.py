@@ -138,3 +138,12 @@ def test_a_small_top_level_and_small_modules():
         if (n := len(p.read_text().splitlines())) > 600
     }
     assert not long
+
+
+def test_the_run_settings_offer_exactly_the_defined_operating_points():
+    # [run] is parsed in data_gen, which cannot import benchmark: its list must follow the home
+    from benchmark.evaluation.operating_points import DEFAULT_MAIN, MAIN_CHOICES
+    from data_gen.config_run import OPERATING_POINT_CHOICES, RunConfig
+
+    assert OPERATING_POINT_CHOICES == MAIN_CHOICES
+    assert RunConfig().operating_point == DEFAULT_MAIN

@@ -1,7 +1,7 @@
 """The ``evaluate`` stage: scored pairs + ground truth → metrics, outcomes, harm, disparities.
 
 For every strategy, with and without one-to-one assignment, it computes the
-threshold sweep, picks the operating points of :data:`benchmark.evaluation.metrics.OPERATING_POINTS`
+threshold sweep, picks the operating points of :data:`benchmark.evaluation.operating_points.OPERATING_POINTS`
 and, at each, the request outcomes, the households behind the disclosures and
 the wrong-person rate by group.  The tables are written as CSV and Parquet.
 """
@@ -24,12 +24,12 @@ from benchmark.evaluation.ground_truth import GroundTruth, load_ground_truth
 from benchmark.evaluation.harm import harm_counts
 from benchmark.evaluation.link_runs import LinkRun, find_link_folders, load_link_run, registry_order
 from benchmark.evaluation.metrics import (
-    OPERATING_POINTS,
     choose_threshold,
     counts_at,
     label_pairs,
     threshold_sweep,
 )
+from benchmark.evaluation.operating_points import DEFAULT_MAIN, MAIN_CHOICES, OPERATING_POINTS
 from benchmark.evaluation.outcomes import per_100k, request_outcomes
 from benchmark.safe_output import write_csv
 from benchmark.strategies.assignment import one_to_one
@@ -54,7 +54,7 @@ TABLE_NAMES = (
 
 
 def evaluate_runs(
-    truth: GroundTruth, runs: list[LinkRun], main_point: str = "precision_0.99"
+    truth: GroundTruth, runs: list[LinkRun], main_point: str = DEFAULT_MAIN
 ) -> dict[str, pd.DataFrame]:
     """Evaluate every link run against the ground truth.
 
@@ -162,7 +162,7 @@ def evaluate(
     *,
     replicates: int = 1,
     replicate_world: Callable[[list[LinkRun], int], dict[str, pd.DataFrame]] | None = None,
-    main_point: str = "precision_0.99",
+    main_point: str = DEFAULT_MAIN,
     force: bool = False,
     suppress_below: int | None = None,
 ) -> dict:
@@ -258,9 +258,9 @@ def _check_options(
             f"--replicates {replicates}: user tables are one world; replicate worlds "
             "need a generated dataset (--data)"
         )
-    if main_point not in {p.name for p in OPERATING_POINTS} - {"natural"}:
+    if main_point not in MAIN_CHOICES:
         raise InputError(
-            f"--operating-point {main_point}: expected one of precision_0.95, precision_0.99, recall_0.90"
+            f"--operating-point {main_point}: expected one of {', '.join(MAIN_CHOICES)}"
         )
 
 

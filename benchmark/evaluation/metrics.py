@@ -11,12 +11,11 @@ so pairs with equal scores are accepted or rejected together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from benchmark.evaluation.operating_points import OperatingPoint
 from benchmark.strategies.assignment import pair_keys
 
 SWEEP_COLUMNS = (
@@ -141,28 +140,6 @@ def counts_at(sweep: pd.DataFrame, threshold: float, n_true: int) -> dict:
     row = {c: int(last[c]) for c in ("accepted", "tp", "fp", "fn")}
     row.update({c: float(last[c]) for c in ("precision", "recall", "f1", "f_star")})
     return {"threshold": float(threshold), **row}
-
-
-@dataclass(frozen=True)
-class OperatingPoint:
-    """A rule for choosing a threshold from a sweep.
-
-    ``kind`` is ``"natural"`` (the strategy's own decision threshold),
-    ``"precision"`` (the most recall with precision at least ``target``) or
-    ``"recall"`` (the fewest false positives with recall at least ``target``).
-    """
-
-    name: str
-    kind: str
-    target: float | None = None
-
-
-OPERATING_POINTS = (
-    OperatingPoint("natural", "natural"),
-    OperatingPoint("precision_0.95", "precision", 0.95),
-    OperatingPoint("precision_0.99", "precision", 0.99),
-    OperatingPoint("recall_0.90", "recall", 0.90),
-)
 
 
 def choose_threshold(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmark.evaluation.operating_points import main_rows
 from benchmark.experiments.run import PACKAGE_ROOT, run
 from benchmark.experiments.runner import RunResult, run_stages
 from benchmark.experiments.sensitivity import sensitivity_stages, sensitivity_table
@@ -132,7 +133,7 @@ def paper_tables(
     iv = read_table(evaluation, "intervals")
     points = iv[iv["metric"].isin(POINT_METRICS)]
     ops = read_table(evaluation, "operating_points")
-    main_ops = ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
+    main_ops = main_rows(ops)[["strategy", "operating_point"]]
     disp = read_table(evaluation, "disparities")
     disp = disp[disp["assignment"] == "none"].merge(main_ops, on=["strategy", "operating_point"])
     sweep = run_folder / "sensitivity"

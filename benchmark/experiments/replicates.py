@@ -17,6 +17,7 @@ import pandas as pd
 from benchmark.evaluation.evaluate import evaluate, evaluate_runs
 from benchmark.evaluation.ground_truth import load_ground_truth
 from benchmark.evaluation.link_runs import LinkRun, load_link_run
+from benchmark.evaluation.operating_points import DEFAULT_MAIN
 from benchmark.linking.link import run_link
 from benchmark.strategies import Backend
 from data_gen import scenario_from_dict
@@ -88,7 +89,7 @@ def evaluate_worlds(
     *,
     replicates: int = 1,
     backend: Backend | None = None,
-    main_point: str = "precision_0.99",
+    main_point: str = DEFAULT_MAIN,
     **options,
 ) -> dict:
     """Evaluate ``data`` and ``replicates - 1`` replicate worlds linked like ``pairs``.

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.evaluation.evaluate import evaluate
+from benchmark.evaluation.operating_points import DEFAULT_MAIN, main_rows
 from benchmark.experiments.runner import Stage
 from benchmark.linking.link import run_link
 from benchmark.strategies import Backend, get_strategy
@@ -50,7 +51,7 @@ def sensitivity_stages(
     folder: Path,
     multipliers: tuple[float, ...] = DEFAULT_MULTIPLIERS,
     *,
-    main_point: str = "precision_0.99",
+    main_point: str = DEFAULT_MAIN,
     backend: Backend | None = None,
 ) -> list[Stage]:
     """The runner stages of the sweep: per level, a world, its links and its evaluation.
@@ -129,7 +130,7 @@ def sensitivity_table(
         evaluation = folder / f"x{multiplier:g}" / "evaluation"
         ops = pd.read_parquet(evaluation / "operating_points.parquet")
         harm = pd.read_parquet(evaluation / "harm_summary.parquet")
-        main = ops[(ops["assignment"] == "none") & ops["main"]]
+        main = main_rows(ops)
         merged = main.merge(
             harm[["strategy", "assignment", "operating_point", *FIGURES[2:]]],
             on=["strategy", "assignment", "operating_point"],

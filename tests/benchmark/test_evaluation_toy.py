@@ -30,12 +30,12 @@ from benchmark.evaluation.ground_truth import GroundTruth, frequency_deciles
 from benchmark.evaluation.harm import harm_counts
 from benchmark.evaluation.link_runs import LinkRun
 from benchmark.evaluation.metrics import (
-    OperatingPoint,
     choose_threshold,
     counts_at,
     label_pairs,
     threshold_sweep,
 )
+from benchmark.evaluation.operating_points import OperatingPoint
 from benchmark.evaluation.outcomes import request_outcomes
 from benchmark.strategies.assignment import one_to_one
 
