@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 from pathlib import Path
 
 from benchmark.resources import peak_rss_mb
@@ -104,7 +105,7 @@ class RunResult:
     """What a run did: its folder, and per stage whether it was reused and how long it took."""
 
     folder: Path
-    scenario: object = None
+    scenario: Any = None
     stages: list[dict] = field(default_factory=list)
 
     def record(self, name: str, reused: bool, seconds: float, key: str) -> None:

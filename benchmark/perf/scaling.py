@@ -186,37 +186,47 @@ def draw_scaling(table: pd.DataFrame, out: Path) -> None:
     plt.close(fig)
 
 
-def perf_scaling(
-    *, config: Path, scales: list[float], strategies: list[str], out: Path, machine: str
-) -> list[str]:
-    """Measure every stage at every scale, write ``out`` and return the printed report.
+def check_scaling_arguments(
+    *, config: Path, scales: list[float], strategies: list[str], out: Path
+) -> None:
+    """Refuse bad arguments of :func:`perf_scaling` before any work.
 
-    ``out`` gets ``scaling.csv`` (one row per stage and size),
-    ``scaling_exponents.csv``, ``scaling.png``/``.svg`` and a ``README.md``
-    naming the machine and the command.
+    Parameters
+    ----------
+    config, scales, strategies, out
+        As for :func:`perf_scaling`.
+
+    Raises
+    ------
+    InputError
+        If a strategy is unknown, the sizes are out of range or fewer than two
+        different ones, the scenario cannot be loaded, or ``out`` exists and is
+        not empty.
     """
+    from benchmark.strategies import get_strategy
+
+    for name in strategies:
+        get_strategy(name)
     if not scales or any(not 0 < s <= 100 for s in scales):
         raise InputError(f"--scales {scales}: give sizes greater than 0 and at most 100")
     if len(set(scales)) < 2:
         raise InputError("--scales: at least two different sizes are needed for a growth exponent")
-    load_scenario(config)  # a bad config fails here, before any work
+    load_scenario(config)
     if out.is_dir() and any(out.iterdir()):
         raise InputError(f"{out}: folder exists and is not empty; give a new folder")
     check_output_folder(out, force=False, kind="perf")
-    scales = sorted(scales)
-    scratch = scratch_folder("scaling")
-    try:
-        table = measure(config, scales, strategies, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    exponents = growth_exponents(table)
-    totals = pipeline_totals(table)
-    command = "itin-bench perf scaling --config {} --scales {} {}--out {}".format(
-        config,
-        ",".join(f"{s:g}" for s in scales),
-        "".join(f"--strategy {s} " for s in strategies),
-        out,
-    )
+
+
+def _write_results(
+    out: Path,
+    table: pd.DataFrame,
+    exponents: pd.DataFrame,
+    totals: pd.DataFrame,
+    *,
+    command: str,
+    machine: str,
+) -> None:
+    """Write the tables, the figure and the README of a scaling run to the new folder ``out``."""
     with atomic_folder(out, force=False, kind="perf") as folder:
         write_csv(table, folder / "scaling.csv", index=False, float_format="%.4g")
         write_csv(exponents, folder / "scaling_exponents.csv", index=False, float_format="%.4g")
@@ -233,6 +243,12 @@ def perf_scaling(
             "`scaling.png`/`.svg`: the same on log–log axes.\n",
             encoding="utf-8",
         )
+
+
+def _report_lines(
+    table: pd.DataFrame, exponents: pd.DataFrame, totals: pd.DataFrame, machine: str
+) -> list[str]:
+    """The printed report: start-up cost, each stage at each size, totals and exponents."""
     work = table[table["stage"] != "startup"]
     start = table[table["stage"] == "startup"].iloc[0]
     lines = [
@@ -256,5 +272,55 @@ def perf_scaling(
     lines.append("growth exponents (time, memory) against requests:")
     for _, r in exponents.iterrows():
         lines.append(f"  {r['stage']:20} {r['time_exponent']:5.2f} {r['memory_exponent']:5.2f}")
-    lines.append(f"written: {out}")
     return lines
+
+
+def perf_scaling(
+    *, config: Path, scales: list[float], strategies: list[str], out: Path, machine: str
+) -> list[str]:
+    """Measure every stage at every scale, write ``out`` and return the printed report.
+
+    ``out`` gets ``scaling.csv`` (one row per stage and size),
+    ``scaling_exponents.csv``, ``scaling_totals.csv``, ``scaling.png``/``.svg``
+    and a ``README.md`` naming the machine and the command.
+
+    Parameters
+    ----------
+    config : Path
+        Scenario whose ``scale`` is varied.
+    scales : list of float
+        Sizes (at least two different ones, each in (0, 100]).
+    strategies : list of str
+        Strategies to time (registry names or ``package.module:ClassName``).
+    out : Path
+        New folder for the results.
+    machine : str
+        The machine, as :func:`benchmark.resources.machine` describes it.
+
+    Returns
+    -------
+    list of str
+        The report to print.
+
+    Raises
+    ------
+    InputError
+        On bad arguments, before any work (:func:`check_scaling_arguments`).
+    """
+    check_scaling_arguments(config=config, scales=scales, strategies=strategies, out=out)
+    scales = sorted(scales)
+    scratch = scratch_folder("scaling")
+    try:
+        table = measure(config, scales, strategies, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    exponents = growth_exponents(table)
+    totals = pipeline_totals(table)
+    command = "itin-bench perf scaling --config {} --scales {} {}--out {}".format(
+        config,
+        ",".join(f"{s:g}" for s in scales),
+        "".join(f"--strategy {s} " for s in strategies),
+        out,
+    )
+    _write_results(out, table, exponents, totals, command=command, machine=machine)
+    return [*_report_lines(table, exponents, totals, machine), f"written: {out}"]

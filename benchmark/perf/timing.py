@@ -74,14 +74,22 @@ def perf_generate(
 def perf_link(
     *, data: Path | None, config: Path | None, strategies: list[str] | None, backend: str
 ) -> list[str]:
-    """Run every strategy on one world; report wall time, candidate pairs and pairs per second."""
+    """Run every strategy on one world; report wall time, candidate pairs and pairs per second.
+
+    Raises
+    ------
+    InputError
+        If a strategy in ``strategies`` is unknown, before any work.
+    """
     lines: list[str] = []
     from benchmark.linking.link import run_link
-    from benchmark.strategies import STRATEGIES, Backend
+    from benchmark.strategies import STRATEGIES, Backend, get_strategy
     from data_gen import generate_world, load_scenario, write_dataset
     from data_gen.dataset import read_manifest
 
     names = strategies or list(STRATEGIES)
+    for name in names:
+        get_strategy(name)
     scratch = scratch_folder("perf-link")
     try:
         if data is None:
@@ -209,7 +217,8 @@ def perf_evaluate(*, pairs: int, seed: int) -> list[str]:
     lines: list[str] = []
     from benchmark.evaluation.evaluate import ASSIGNMENTS, evaluate_runs, write_tables
     from benchmark.evaluation.link_runs import LinkRun
-    from benchmark.evaluation.metrics import OPERATING_POINTS, label_pairs, threshold_sweep
+    from benchmark.evaluation.metrics import label_pairs, threshold_sweep
+    from benchmark.evaluation.operating_points import OPERATING_POINTS
     from benchmark.strategies.assignment import one_to_one
     from data_gen.errors import InputError
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-from benchmark.strategies.base import Backend, LinkData, Strategy, load_link_data, training_data
+from benchmark.strategies.backends import Backend
+from benchmark.strategies.base import Strategy
+from benchmark.strategies.link_data import LinkData, load_link_data
 from benchmark.strategies.rules import ExactNameAddress, FuzzyRules, Irs2025, NameDob
 from benchmark.strategies.splink_models import (
     BoostedClassifier,
@@ -16,6 +18,7 @@ from benchmark.strategies.splink_models import (
     SplinkEM,
     SplinkSupervised,
 )
+from benchmark.strategies.training import training_data
 from data_gen.errors import InputError
 
 STRATEGIES: dict[str, type[Strategy]] = {

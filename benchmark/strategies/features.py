@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from benchmark.strategies import normalize
-from benchmark.strategies.base import LinkData
+from benchmark.strategies.link_data import LinkData
 
 FEATURE_COLUMNS = (
     "unique_id",

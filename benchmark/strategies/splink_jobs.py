@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmark.strategies.base import Backend
+from benchmark.strategies.backends import Backend
 
 REQUESTS = "requests"
 RECORDS = "records"

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmark import cli
-from benchmark.tables.user_tables import MAX_COLUMNS
+from benchmark.cli import linking
+from benchmark.tables.reading import MAX_COLUMNS
 from data_gen.dataset import TABLES
 from data_gen.noise import NOISE_NAMES
 
@@ -352,7 +353,7 @@ def _raise(exc: BaseException):
 )
 def test_a_full_read_only_or_forbidden_place_to_write_is_one_line_exit_2(monkeypatch, capsys, code):
     failure = OSError(code, os.strerror(code), "/results/runs/x/evaluation.tmp/outcomes.csv")
-    monkeypatch.setattr(cli, "_cmd_strategies", _raise(failure))
+    monkeypatch.setattr(linking, "_cmd_strategies", _raise(failure))
     assert cli.main(["strategies"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         f"itin-bench: error: /results/runs/x/evaluation.tmp/outcomes.csv: {os.strerror(code)}"
@@ -364,7 +365,7 @@ def test_a_full_disk_reported_by_pyarrow_is_one_line_exit_2(monkeypatch, capsys)
     failure = OSError(
         "Failed to write '/out/t.parquet'. Detail: [errno 28] No space left on device"
     )
-    monkeypatch.setattr(cli, "_cmd_strategies", _raise(failure))
+    monkeypatch.setattr(linking, "_cmd_strategies", _raise(failure))
     assert cli.main(["strategies"]) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("itin-bench: error: No space left on device (") and "/out/t" in line
@@ -396,7 +397,7 @@ def test_running_out_of_memory_while_reading_input_is_one_line_exit_2(
     ],
 )
 def test_the_same_failures_elsewhere_are_internal_errors(monkeypatch, capsys, failure):
-    monkeypatch.setattr(cli, "_cmd_strategies", _raise(failure))
+    monkeypatch.setattr(linking, "_cmd_strategies", _raise(failure))
     assert cli.main(["strategies"]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"itin-bench: internal error: {type(failure).__name__}"), line

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmark.perf.peer_generators import generator_summary
 from benchmark.perf.peer_linkage import (
     BlockKey,
     parse_blocking_rule,
@@ -21,7 +22,6 @@ from benchmark.perf.peer_linkage import (
     splink_blocking_sql,
     splink_comparisons,
 )
-from benchmark.perf.peers import generator_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = str(ROOT / "configs" / "smoke.toml")
@@ -177,7 +177,7 @@ def test_missing_extra_names_the_install_command_and_writes_nothing(tmp_path):
 
 def test_recordlinkage_finds_splinks_pairs_and_levels(smoke_world):
     pytest.importorskip("recordlinkage")
-    from benchmark.perf.peers import link_peers
+    from benchmark.perf.peer_link_timing import link_peers
     from benchmark.strategies import Backend, load_link_data
     from data_gen import read_table
 

@@ -298,7 +298,7 @@ def test_duckdb_spills_beyond_a_quarter_of_the_machine_to_a_private_folder():
     import os
     import tempfile
 
-    from benchmark.strategies.base import default_memory_limit
+    from benchmark.strategies.backends import default_memory_limit
 
     quarter = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 4 / 2**30
     assert int(default_memory_limit().removesuffix("GB")) == max(1, int(quarter))
@@ -313,3 +313,14 @@ def test_duckdb_spills_beyond_a_quarter_of_the_machine_to_a_private_folder():
     assert _setting(Backend().db_api(), "temp_directory") == folder
     # a given limit replaces the default (DuckDB reports it in GiB: 2 GB = 1.8 GiB)
     assert _setting(Backend(memory_limit="2GB").db_api(), "memory_limit") == "1.8 GiB"
+
+
+def test_plug_ins_find_the_interface_in_base():
+    """Plug-ins import ``benchmark.strategies.base``: its names stay those of the package."""
+    import benchmark.strategies as strategies
+    from benchmark.strategies import base
+
+    for name in ("Strategy", "LinkData", "Backend"):
+        assert getattr(base, name) is getattr(strategies, name)
+    assert base.PAIR_COLUMNS == ("request_id", "record_id", "score")
+    assert base.REQUEST_COLUMNS[0] == "request_id" and base.RECORD_COLUMNS[0] == "record_id"

@@ -17,8 +17,10 @@ from benchmark.cli import main
 from benchmark.evaluation.evaluate import evaluate
 from benchmark.evaluation.privacy import suppress_small_counts
 from benchmark.linking.link import run_link
+from benchmark.tables.addresses import parse_addresses
 from benchmark.tables.export import export_user_tables
-from benchmark.tables.user_tables import MAX_FIELD_CHARS, load_user_tables, parse_addresses
+from benchmark.tables.reading import MAX_FIELD_CHARS
+from benchmark.tables.user_tables import load_user_tables
 from data_gen.dataset import read_table
 
 # the unsupervised strategies: rules and Splink's EM
