@@ -212,12 +212,16 @@ def world_stages(
 ) -> list[Stage]:
     """Generate one world under ``base/data`` and link it with every strategy under ``base/links``.
 
-    Replicate ``k`` > 0 is the same scenario under :func:`replicate_seed`.
+    Replicate ``k`` > 0 is the same scenario under :func:`replicate_seed`.  When
+    a strategy is supervised, the world's training world (same scenario,
+    separately seeded) is a stage of its own, ``base/training``, which the
+    supervised strategies' links read.
     """
     from benchmark.linking.link import run_link
+    from benchmark.linking.training import write_training_world
     from benchmark.strategies import get_strategy
 
-    data = base / "data"
+    data, training = base / "data", base / "training"
     seed = replicate_seed(world.seed, replicate)
     stages = [
         Stage(
@@ -225,21 +229,41 @@ def world_stages(
             "generating the world"
             + (f" (replicate {replicate}, seed {seed})" if replicate else ""),
             data,
-            lambda: generate_dataset(world, data, seed=seed, force=True),
+            partial(generate_dataset, world, data, seed=seed, force=True),
             settings={"world": world.config_hash(), "seed": seed},
             code=("data_gen.chunks",),
         )
     ]
+    if any(get_strategy(name).supervised for name in names):
+        stages.append(
+            Stage(
+                f"{prefix}training",
+                f"generating the training world{' of ' + prefix.rstrip('/') if prefix else ''}",
+                training,
+                partial(write_training_world, data, training),
+                reads=(data,),
+                code=("benchmark.linking.training",),
+            )
+        )
     for name in names:
+        supervised = get_strategy(name).supervised
         target = base / "links" / name
         stages.append(
             Stage(
                 f"{prefix}{name}",
                 f"linking {'world ' + prefix.rstrip('/') + ' ' if prefix else ''}with {name}",
                 target,
-                partial(run_link, data, name, target, backend=backend, force=True),
+                partial(
+                    run_link,
+                    data,
+                    name,
+                    target,
+                    backend=backend,
+                    force=True,
+                    training=training if supervised else None,
+                ),
                 settings={"strategy": name, "backend": backend.kind},
-                reads=(data,),
+                reads=(data, training) if supervised else (data,),
                 code=("benchmark.linking.link", get_strategy(name).__module__),
             )
         )

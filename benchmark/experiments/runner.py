@@ -32,8 +32,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from benchmark.resources import peak_rss_mb
 from data_gen.errors import InputError
@@ -47,6 +47,7 @@ PROJECT_PACKAGES = ("benchmark", "data_gen")
 # the kind of folder each stage writes, by the folder's name (link folders: under links/)
 STAGE_KINDS = {
     "data": "dataset",
+    "training": "dataset",
     "evaluation": "evaluation",
     "calibration": "calibration",
     "figures": "figures",

@@ -13,7 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmark.strategies import Backend, get_strategy, load_link_data, training_data
+from benchmark.linking.training import load_training, training_data
+from benchmark.strategies import Backend, get_strategy, load_link_data
 from benchmark.strategies.assignment import one_to_one as assign_one_to_one
 from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from benchmark.tables.user_tables import UserTables
@@ -32,6 +33,7 @@ def run_link(
     one_to_one: bool = False,
     force: bool = False,
     write_records: bool = False,
+    training: str | Path | None = None,
 ) -> dict:
     """Link a dataset folder (or user tables read through a mapping) with one strategy.
 
@@ -43,6 +45,10 @@ def run_link(
     writes ``records.parquet``: every pair with both sides' names, dates of
     birth, addresses and TINs, for clerical review.  It is left out by default
     because it is the one output that holds personal data.
+
+    A supervised strategy learns from ``training``, a stored training world
+    (:func:`benchmark.linking.training.write_training_world`), or else from the
+    training world of ``data`` generated in memory.
 
     Returns
     -------
@@ -65,7 +71,8 @@ def run_link(
         if instance.supervised and source.folder is not None:
             log.info("%s: training on a separately seeded world", cls.name)
             t0 = time.perf_counter()
-            instance.fit(training_data(source.folder), backend)
+            train = load_training(training) if training else training_data(source.folder)
+            instance.fit(train, backend)
             timings["fit"] = time.perf_counter() - t0
         log.info(
             "%s: linking %d requests against %d records on %s",

@@ -18,7 +18,6 @@ from benchmark.strategies.splink_models import (
     SplinkEM,
     SplinkSupervised,
 )
-from benchmark.strategies.training import training_data
 from data_gen.errors import InputError
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -74,5 +73,4 @@ __all__ = [
     "Strategy",
     "get_strategy",
     "load_link_data",
-    "training_data",
 ]

@@ -330,3 +330,33 @@ def test_a_bad_scale_is_refused_before_writing(tmp_path, capsys, scale):
     assert code == 2
     assert "scale" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_the_training_world_is_a_stage_that_survives_an_interruption(tmp_path, monkeypatch):
+    """A supervised strategy's training world is made once, stored in training/, read by
+    its link, and kept when the run is interrupted while linking."""
+    import benchmark.experiments.runner as runner
+
+    text = (ROOT / "configs" / "smoke.toml").read_text().split("[run]")[0]
+    config = tmp_path / "supervised.toml"
+    config.write_text(text + '[run]\nstrategies = ["irs_2025", "classifier_logistic"]\n')
+    real = runner._make
+
+    def interrupt(stage, *args):
+        if stage.name == "classifier_logistic":
+            raise KeyboardInterrupt
+        return real(stage, *args)
+
+    monkeypatch.setattr(runner, "_make", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run(config, out_root=tmp_path / "runs")
+    monkeypatch.setattr(runner, "_make", real)
+    resumed = run(config, out_root=tmp_path / "runs")
+    reused = {s["stage"]: s["reused"] for s in resumed.stages}
+    assert list(reused)[:4] == ["data", "training", "irs_2025", "classifier_logistic"]
+    assert reused["data"] and reused["training"] and reused["irs_2025"]
+    assert not reused["classifier_logistic"]
+    folder = resumed.folder
+    record = json.loads((folder / "links" / "classifier_logistic" / "stage.json").read_text())
+    assert set(record["inputs"]) == {"data", "training"}
+    assert json.loads((folder / "training" / ".itin-bench.json").read_text())["kind"] == "dataset"

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from benchmark.linking.link import run_link
-from benchmark.strategies import STRATEGIES, Backend, get_strategy, load_link_data, training_data
+from benchmark.linking.training import training_data
+from benchmark.strategies import STRATEGIES, Backend, get_strategy, load_link_data
 from data_gen import generate_world, load_scenario, write_dataset
 from data_gen.errors import InputError
 
