@@ -103,7 +103,7 @@ def intervals(figures: pd.DataFrame) -> pd.DataFrame:
     ...                   "operating_point": "p", "metric": "recall", "value": [0.1, 0.2, 0.3],
     ...                   "n_requests": 100.0})
     >>> row = intervals(f).iloc[0]
-    >>> float(row["mean"]), round(float(row["ci_low"]), 3), round(float(row["ci_high"]), 3)
+    >>> round(float(row["mean"]), 3), round(float(row["ci_low"]), 3), round(float(row["ci_high"]), 3)
     (0.2, 0.0, 0.448)
     """
     from scipy import stats

@@ -15,11 +15,11 @@ tables under ``data_gen/reference``).
 
 Examples
 --------
->>> files = module_closure(["benchmark.evaluation.metrics"])
->>> [f.relative_to(PACKAGE_ROOT).as_posix() for f in files]  # doctest: +NORMALIZE_WHITESPACE
-['benchmark/__init__.py', 'benchmark/evaluation/__init__.py',
- 'benchmark/evaluation/metrics.py', 'benchmark/strategies/__init__.py',
- 'benchmark/strategies/assignment.py', ...]
+>>> files = {f.relative_to(PACKAGE_ROOT).as_posix() for f in module_closure(["benchmark.evaluation.metrics"])}
+>>> "benchmark/evaluation/operating_points.py" in files  # imported by metrics
+True
+>>> any(f.startswith("benchmark/reporting/") for f in files)  # not imported
+False
 """
 
 from __future__ import annotations

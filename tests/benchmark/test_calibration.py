@@ -178,7 +178,7 @@ def test_range_covers_only_compositions_that_reproduce():
 
 
 def test_the_report_names_the_parameter_that_moves_the_estimate_most():
-    from benchmark.reporting.report import _leading_parameter
+    from benchmark.reporting.file_2025 import _leading_parameter
 
     comps = pd.DataFrame(
         {

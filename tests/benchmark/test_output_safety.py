@@ -19,7 +19,9 @@ import pytest
 
 from benchmark.evaluation.evaluate import evaluate
 from benchmark.linking.link import run_link
-from benchmark.reporting.report import Block, _lit, to_html, to_markdown
+from benchmark.reporting.blocks import Block
+from benchmark.reporting.blocks import lit as _lit
+from benchmark.reporting.render import to_html, to_markdown
 from benchmark.safe_output import (
     FORMULA_STARTS,
     markdown_text,
