@@ -37,7 +37,7 @@ def add_generate(sub: argparse._SubParsersAction) -> None:
 
 
 def _print_noise_types() -> None:
-    from data_gen.noise import NOISE_TYPES
+    from data_gen.noise_registry import NOISE_TYPES
 
     print(f"{'noise type':22} {'family':8} {'irs':>6} {'requests':>8}  columns")
     for nt in NOISE_TYPES:

@@ -12,6 +12,7 @@ from benchmark.cli.options import (
     data_source,
     input_paths,
 )
+from benchmark.evaluation.operating_points import DEFAULT_MAIN, MAIN_CHOICES
 from data_gen.errors import InputError
 
 
@@ -133,8 +134,8 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--operating-point",
-        default="precision_0.99",
-        choices=("precision_0.95", "precision_0.99", "recall_0.90"),
+        default=DEFAULT_MAIN,
+        choices=MAIN_CHOICES,
         help="main operating point of scored strategies (rules use their own decision)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing evaluation folder")

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.metrics import (
-    OperatingPoint,
     choose_threshold,
     counts_at,
     label_pairs,
     threshold_sweep,
 )
+from benchmark.evaluation.operating_points import OperatingPoint
 from benchmark.perf.peer_ecm import ENCODINGS, ecm_scores, encode, quiet_toolkit
 from benchmark.perf.peer_linkage import (
     BlockRule,

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmark.evaluation.operating_points import main_rows
 from data_gen.dataset import atomic_folder
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def _save(fig, out: Path, name: str) -> None:
 
 
 def _main_points(ops: pd.DataFrame) -> pd.DataFrame:
-    return ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
+    return main_rows(ops)[["strategy", "operating_point"]]
 
 
 def _plot_sweeps(tables: dict[str, pd.DataFrame], plt, y):

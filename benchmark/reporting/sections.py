@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from benchmark.evaluation.operating_points import main_rows
 from benchmark.reporting.blocks import Block, fmt, lit, pct, with_interval
 from benchmark.reporting.figures import FIGURES
 from benchmark.reporting.file_2025 import file_2025_blocks
@@ -360,7 +361,7 @@ def _disparity_tables(evaluation: Path) -> list[Block]:
     """A title and a table (group, requests, each method's rate) per trait the evaluation has."""
     disp = read_table(evaluation, "disparities")
     ops = read_table(evaluation, "operating_points")
-    main = ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
+    main = main_rows(ops)[["strategy", "operating_point"]]
     disp = disp[disp["assignment"] == "none"].merge(main, on=["strategy", "operating_point"])
     blocks = []
     # a strategy that did not reach its main target made no decisions to break down

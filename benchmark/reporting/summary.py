@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmark.evaluation.operating_points import main_rows
+
 # (column label, metric, format)
 HEADLINE = (
     ("recall", "recall", "{:.1%}"),
@@ -30,7 +32,7 @@ def main_figures(evaluation: str | Path) -> pd.DataFrame:
     iv = pd.read_parquet(folder / "intervals.parquet")
     if ops.empty or iv.empty:
         return iv.iloc[:0]
-    main = ops[(ops["assignment"] == "none") & ops["main"]][["strategy", "operating_point"]]
+    main = main_rows(ops)[["strategy", "operating_point"]]
     out = iv[iv["assignment"] == "none"].merge(main, on=["strategy", "operating_point"])
     order = {s: i for i, s in enumerate(dict.fromkeys(ops["strategy"]))}
     return out.sort_values("strategy", key=lambda s: s.map(order), kind="stable", ignore_index=True)

@@ -18,7 +18,7 @@ from benchmark import cli
 from benchmark.cli import linking
 from benchmark.tables.reading import MAX_COLUMNS
 from data_gen.dataset import TABLES
-from data_gen.noise import NOISE_NAMES
+from data_gen.noise_registry import NOISE_NAMES
 
 TINY = 'name = "tiny"\nseed = 3\n\n[world]\npersons = 1500\nn_zips = 4\n'
 
