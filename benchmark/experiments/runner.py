@@ -90,11 +90,19 @@ class Stage:
         """The kind of folder it writes (its marker's ``kind``): told by the folder's name."""
         return "link" if self.folder.parent.name == "links" else STAGE_KINDS[self.folder.name]
 
-    @property
-    def key(self) -> str:
-        """The stage's key: its kind of work, settings and code (inputs are checked apart)."""
+    def key(self, inputs: dict[str, str]) -> str:
+        """The stage's key: its kind of work, settings, code and the keys of what it reads.
+
+        The keys of its inputs are part of it, so a stage made again from
+        changed inputs gets a new key and what reads it is made again too.
+        """
         blob = json.dumps(
-            {"stage": self.name, "settings": self.settings, "code": code_key(self.code)},
+            {
+                "stage": self.name,
+                "settings": self.settings,
+                "code": code_key(self.code),
+                "inputs": inputs,
+            },
             sort_keys=True,
             default=str,
         )
@@ -162,8 +170,8 @@ def run_stages(
 
 
 def _make(stage: Stage, label: str, result: RunResult, force: bool) -> None:
-    key = stage.key
     before = fingerprints(stage.reads, result.folder)
+    key = stage.key(before)
     if not force and is_current(stage.folder, key, before):
         log.info("%s: unchanged, reusing %s", label, stage.folder)
         seconds = float(stage_record(stage.folder).get("seconds", 0.0))
