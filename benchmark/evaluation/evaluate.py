@@ -229,6 +229,7 @@ def evaluate(
         "n_requests": truth.n_requests,
         "true_pairs": truth.n_true if truth.labelled else None,
         "links": {r.strategy: str(r.folder) for r in runs},
+        "strategies": [{"name": r.strategy, **r.style} for r in runs],
         "operating_points": [
             {"name": p.name, "kind": p.kind, "target": p.target} for p in OPERATING_POINTS
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from data_gen.errors import InputError
 
 log = logging.getLogger(__name__)
 
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
 
 @dataclass
 class LinkRun:
@@ -29,6 +32,14 @@ class LinkRun:
     blocking: dict
     folder: Path
     rule: bool = False
+
+    @property
+    def style(self) -> dict[str, str | None]:
+        """The strategy's plain-language name and colour, as its link manifest records them."""
+        return {
+            "plain_name": str(self.manifest.get("plain_name") or self.strategy),
+            "colour": self.manifest.get("colour"),
+        }
 
 
 def find_link_folders(paths: list[Path]) -> list[Path]:
@@ -79,6 +90,11 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
     ):
         raise InputError(
             f"{folder}/link_manifest.json: natural_threshold must be a number or null, not {natural!r}"
+        )
+    colour = manifest.get("colour")
+    if colour is not None and not (isinstance(colour, str) and _HEX_COLOUR.fullmatch(colour)):
+        raise InputError(
+            f"{folder}/link_manifest.json: colour must be a hex code like '#0072B2', not {colour!r}"
         )
     data = truth.manifest
     if data.get("inputs_sha256") is not None:

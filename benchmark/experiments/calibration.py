@@ -31,7 +31,7 @@ from benchmark.evaluation.metrics import label_pairs
 from benchmark.facts import FILE_REQUESTS
 from benchmark.safe_output import write_csv
 from benchmark.strategies import Backend, get_strategy
-from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
+from benchmark.strategies.link_data import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from data_gen.config import CALIBRATION_KEYS, Scenario
 from data_gen.dataset import atomic_folder, read_table
 from data_gen.errors import ConfigError

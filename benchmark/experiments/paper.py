@@ -24,6 +24,7 @@ from benchmark.experiments.run import PACKAGE_ROOT, run
 from benchmark.experiments.runner import RunResult, run_stages
 from benchmark.experiments.sensitivity import sensitivity_stages, sensitivity_table
 from benchmark.reporting.figures import FIGURES, draw_sensitivity
+from benchmark.reporting.styles import read_styles
 from benchmark.reporting.summary import main_figures
 from benchmark.safe_output import write_csv
 from data_gen.config import read_toml
@@ -207,7 +208,9 @@ def paper(
         for name, table in tables.items():
             write_csv(table, tmp / f"{name}.csv", index=False, float_format="%.10g")
         # figures are drawn from the tables as stored
-        draw_sensitivity(pd.read_csv(tmp / "sensitivity.csv"), tmp)
+        draw_sensitivity(
+            pd.read_csv(tmp / "sensitivity.csv"), tmp, read_styles(result.folder / "evaluation")
+        )
         for name in FIGURES:
             for ext in ("png", "svg"):
                 shutil.copy(result.folder / "figures" / f"{name}.{ext}", tmp / f"{name}.{ext}")

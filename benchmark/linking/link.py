@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from benchmark.linking.training import load_training, training_data
 from benchmark.strategies import Backend, get_strategy, load_link_data
 from benchmark.strategies.assignment import one_to_one as assign_one_to_one
-from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
+from benchmark.strategies.link_data import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from benchmark.tables.user_tables import UserTables
 from data_gen.dataset import atomic_folder, package_versions, read_manifest, read_table, table_path
 from data_gen.errors import InputError
@@ -97,6 +97,7 @@ def run_link(
             "strategy": cls.name,
             "strategy_class": f"{cls.__module__}:{cls.__qualname__}",
             "description": cls.description,
+            **cls.style(),
             "natural_threshold": cls.natural_threshold,
             "supervised": cls.supervised,
             "rule": cls.rule,

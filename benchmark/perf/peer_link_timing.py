@@ -40,7 +40,8 @@ from benchmark.perf.peer_linkage import (
     splink_comparisons,
 )
 from benchmark.strategies.assignment import pair_keys
-from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, Backend, LinkData
+from benchmark.strategies.backends import Backend
+from benchmark.strategies.link_data import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 
 log = logging.getLogger(__name__)
 

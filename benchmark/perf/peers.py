@@ -47,7 +47,7 @@ from benchmark.perf.peer_generators import (
 from benchmark.perf.peer_link_timing import link_peers, world_for_linkage
 from benchmark.perf.peer_report import readme_text, report_lines
 from benchmark.safe_output import write_csv
-from benchmark.strategies.base import Backend
+from benchmark.strategies.backends import Backend
 from data_gen.errors import InputError
 
 log = logging.getLogger(__name__)

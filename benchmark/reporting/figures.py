@@ -13,25 +13,13 @@ import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.operating_points import main_rows
+from benchmark.reporting.styles import StrategyStyle, colours_for, read_styles
 from data_gen.dataset import atomic_folder
 
 log = logging.getLogger(__name__)
 
 SIZE = (7.0, 4.2)
 DPI = 150
-# one colour per strategy, in registry order (colour-blind-safe Okabe-Ito, then greys)
-PALETTE = (
-    "#000000",
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#F0E442",
-    "#777777",
-    "#BBBBBB",
-)
 FIGURES = {
     "precision_recall": "Precision against recall, every threshold",
     "wrong_person_vs_recall": "Wrong-person disclosures against recall",
@@ -58,16 +46,6 @@ def _pyplot():
     return plt
 
 
-def _colours(strategies: list[str]) -> dict[str, str]:
-    """One colour per strategy, fixed by its place in the registry, so every figure agrees."""
-    from benchmark.strategies import STRATEGIES
-
-    registry = list(STRATEGIES)
-    extra = [s for s in strategies if s not in registry]
-    order = registry + sorted(extra)
-    return {s: PALETTE[order.index(s) % len(PALETTE)] for s in strategies}
-
-
 def _save(fig, out: Path, name: str) -> None:
     fig.savefig(out / f"{name}.png", dpi=DPI, metadata={"Software": None})
     fig.savefig(out / f"{name}.svg", metadata={"Date": None, "Creator": None})
@@ -77,7 +55,7 @@ def _main_points(ops: pd.DataFrame) -> pd.DataFrame:
     return main_rows(ops)[["strategy", "operating_point"]]
 
 
-def _plot_sweeps(tables: dict[str, pd.DataFrame], plt, y):
+def _plot_sweeps(tables: dict[str, pd.DataFrame], plt, y, colours: dict[str, str]):
     """One curve per strategy along its sweep (no one-to-one): recall against ``y(curve)``.
 
     A strategy with a single threshold (a yes/no rule) is drawn as a point.
@@ -85,7 +63,6 @@ def _plot_sweeps(tables: dict[str, pd.DataFrame], plt, y):
     sweep = tables["threshold_sweep"]
     sweep = sweep[sweep["assignment"] == "none"]
     strategies = list(dict.fromkeys(tables["operating_points"]["strategy"]))
-    colours = _colours(strategies)
     fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
     for s in strategies:
         curve = sweep[sweep["strategy"] == s]
@@ -96,9 +73,9 @@ def _plot_sweeps(tables: dict[str, pd.DataFrame], plt, y):
     return fig, ax
 
 
-def precision_recall(tables: dict[str, pd.DataFrame], plt):
+def precision_recall(tables: dict[str, pd.DataFrame], plt, colours: dict[str, str]):
     """Precision against recall along each strategy's threshold sweep (first world)."""
-    fig, ax = _plot_sweeps(tables, plt, lambda curve: curve["precision"])
+    fig, ax = _plot_sweeps(tables, plt, lambda curve: curve["precision"], colours)
     ax.set_xlabel("recall (share of requested people who filed that are found)")
     ax.set_ylabel("precision (share of disclosures that are the right person)")
     ax.set_xlim(0, 1)
@@ -107,11 +84,11 @@ def precision_recall(tables: dict[str, pd.DataFrame], plt):
     return fig
 
 
-def wrong_person_vs_recall(tables: dict[str, pd.DataFrame], plt):
+def wrong_person_vs_recall(tables: dict[str, pd.DataFrame], plt, colours: dict[str, str]):
     """Wrong-person disclosures per 100,000 requests against recall (first world)."""
     n_requests = float(tables["outcomes"]["n_requests"].iloc[0])
     one = 100_000 / n_requests  # one disclosure, per 100,000 requests
-    fig, ax = _plot_sweeps(tables, plt, lambda curve: curve["fp"] * one)
+    fig, ax = _plot_sweeps(tables, plt, lambda curve: curve["fp"] * one, colours)
     # linear below one disclosure, so that zero shows as zero; logarithmic above
     ax.set_yscale("symlog", linthresh=one)
     ax.set_ylim(bottom=0)
@@ -122,7 +99,7 @@ def wrong_person_vs_recall(tables: dict[str, pd.DataFrame], plt):
     return fig
 
 
-def harm_by_strategy(tables: dict[str, pd.DataFrame], plt):
+def harm_by_strategy(tables: dict[str, pd.DataFrame], plt, colours: dict[str, str]):
     """Disclosures, unrelated households, their people and US-citizen children per 100,000."""
     iv = tables["intervals"]
     main = _main_points(tables["operating_points"])
@@ -167,13 +144,14 @@ def harm_by_strategy(tables: dict[str, pd.DataFrame], plt):
     return fig
 
 
-def _disparity(tables: dict[str, pd.DataFrame], plt, dimension: str, xlabel: str):
+def _disparity(
+    tables: dict[str, pd.DataFrame], plt, colours: dict[str, str], dimension: str, xlabel: str
+):
     disp = tables["disparities"]
     main = _main_points(tables["operating_points"])
     disp = disp[(disp["assignment"] == "none") & (disp["dimension"] == dimension)]
     disp = disp.merge(main, on=["strategy", "operating_point"])
     strategies = list(dict.fromkeys(main["strategy"]))
-    colours = _colours(list(dict.fromkeys(tables["operating_points"]["strategy"])))
     fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
     groups = list(dict.fromkeys(disp["group"]))
     x = np.arange(len(groups))
@@ -190,19 +168,22 @@ def _disparity(tables: dict[str, pd.DataFrame], plt, dimension: str, xlabel: str
     return fig
 
 
-def disparity_surname(tables: dict[str, pd.DataFrame], plt):
+def disparity_surname(tables: dict[str, pd.DataFrame], plt, colours: dict[str, str]):
     """Wrong-person rate by surname-frequency decile (1 = rarest tenth of requests' surnames)."""
     return _disparity(
         tables,
         plt,
+        colours,
         "surname_decile",
         "surname-frequency decile (1 = rarest, 10 = most common; Census 2010 counts)",
     )
 
 
-def disparity_building(tables: dict[str, pd.DataFrame], plt):
+def disparity_building(tables: dict[str, pd.DataFrame], plt, colours: dict[str, str]):
     """Wrong-person rate by the number of units in the requested person's building."""
-    return _disparity(tables, plt, "building_size", "units in the building where the person lives")
+    return _disparity(
+        tables, plt, colours, "building_size", "units in the building where the person lives"
+    )
 
 
 DRAW = {
@@ -232,19 +213,21 @@ def draw_figures(evaluation: str | Path, out: str | Path, *, force: bool = False
     """
     plt = _pyplot()
     tables = read_tables(evaluation)
+    colours = colours_for(
+        list(dict.fromkeys(tables["operating_points"]["strategy"])), read_styles(evaluation)
+    )
     with atomic_folder(Path(out), force=force, kind="figures", inputs=[evaluation]) as tmp:
         for name, draw in DRAW.items():
-            fig = draw(tables, plt)
+            fig = draw(tables, plt, colours)
             _save(fig, tmp, name)
             plt.close(fig)
             log.info("figure %s", name)
     return list(DRAW)
 
 
-def sensitivity(table: pd.DataFrame, plt):
+def sensitivity(table: pd.DataFrame, plt, colours: dict[str, str]):
     """Recall and wrong-person disclosures against the request-noise multiplier, per strategy."""
     strategies = list(dict.fromkeys(table["strategy"]))
-    colours = _colours(strategies)
     fig, (left, right) = plt.subplots(1, 2, figsize=(SIZE[0] * 1.4, SIZE[1]), layout="constrained")
     for s in strategies:
         rows = table[(table["strategy"] == s) & table["target_reached"].astype(bool)]
@@ -270,9 +253,17 @@ def sensitivity(table: pd.DataFrame, plt):
     return fig
 
 
-def draw_sensitivity(table: pd.DataFrame, out: str | Path) -> None:
-    """Draw the sensitivity figure (``sensitivity.png`` and ``.svg``) into an existing folder."""
+def draw_sensitivity(
+    table: pd.DataFrame, out: str | Path, styles: dict[str, StrategyStyle]
+) -> None:
+    """Draw the sensitivity figure (``sensitivity.png`` and ``.svg``) into an existing folder.
+
+    ``styles`` are the strategies' colours, as :func:`~benchmark.reporting.styles.read_styles`
+    reads them from an evaluation of the same run.
+    """
     plt = _pyplot()
-    fig = sensitivity(table, plt)  # the caller passes the table as stored (read back from CSV)
+    fig = sensitivity(
+        table, plt, colours_for(list(dict.fromkeys(table["strategy"])), styles)
+    )  # the caller passes the table as stored (read back from CSV)
     _save(fig, Path(out), "sensitivity")
     plt.close(fig)

@@ -18,19 +18,10 @@ from benchmark.evaluation.operating_points import main_rows
 from benchmark.reporting.blocks import Block, fmt, lit, pct, with_interval
 from benchmark.reporting.figures import FIGURES
 from benchmark.reporting.file_2025 import file_2025_blocks
+from benchmark.reporting.styles import StrategyStyle, styles_from_manifest
 from benchmark.reporting.summary import HEADLINE, main_figures
 from data_gen.dataset import read_manifest, read_table
 
-STRATEGY_PLAIN = {
-    "irs_2025": "the 2025 IRS matching script",
-    "exact_name_address": "exact name and address",
-    "name_dob": "exact name and date of birth",
-    "fuzzy_rules": "fuzzy name rules",
-    "splink": "a probabilistic model (Splink, no labels)",
-    "splink_supervised": "a probabilistic model trained on labelled data",
-    "classifier_logistic": "logistic regression",
-    "classifier_boosted": "gradient-boosted trees",
-}
 POINT_WORDS = {
     "natural": "its own decision",
     "precision_0.95": "the threshold where 95% of its matches are right",
@@ -65,6 +56,8 @@ class RunFacts:
         The scenario file the run was made from ("" when unknown).
     figures : DataFrame
         Every main figure (:func:`~benchmark.reporting.summary.main_figures`).
+    styles : dict
+        Each strategy's plain-language name and colour, as the evaluation recorded them.
     """
 
     folder: Path
@@ -74,6 +67,7 @@ class RunFacts:
     config_hash: str
     config_path: str | Path
     figures: pd.DataFrame
+    styles: dict[str, StrategyStyle]
 
     @classmethod
     def read(cls, run_folder: str | Path, scenario: Any, config_path: str | Path) -> RunFacts:
@@ -93,6 +87,7 @@ class RunFacts:
             config_hash=(scenario.config_hash() if scenario is not None else data["config_sha256"]),
             config_path=config_path,
             figures=main_figures(folder / "evaluation"),
+            styles=styles_from_manifest(evaluation),
         )
 
     @property
@@ -161,7 +156,7 @@ def _in_short(run: RunFacts) -> list[Block]:
     """One plain sentence per method, and how to read its figures."""
     return [
         Block("h2", "In short"),
-        Block("ul", items=_plain_sentences(run.figures)),
+        Block("ul", items=_plain_sentences(run.figures, run.styles)),
         Block(
             "p",
             (
@@ -180,14 +175,15 @@ def _in_short(run: RunFacts) -> list[Block]:
     ]
 
 
-def _plain_sentences(figures: pd.DataFrame) -> list[str]:
+def _plain_sentences(figures: pd.DataFrame, styles: dict[str, StrategyStyle]) -> list[str]:
     """Each method's recall and harm in one sentence for a reader who is not a data scientist."""
     if figures.empty:
         return ["No method made a decision at its main operating point."]
     out = []
     for (strategy, _point), g in figures.groupby(["strategy", "operating_point"], sort=False):
         f = g.set_index("metric")
-        plain = lit(_sentence_start(STRATEGY_PLAIN.get(strategy, strategy)))
+        style = styles.get(strategy)
+        plain = lit(_sentence_start(style.plain_name if style else strategy))
         code = lit(strategy)
         if "recall" not in f.index:
             out.append(f"{plain} (`{code}`) never reached its target.")

@@ -34,6 +34,10 @@ class Strategy(ABC):
     """A matching strategy: turns :class:`LinkData` into scored candidate pairs.
 
     Subclasses set ``name`` and ``description`` and implement :meth:`link`.
+    ``plain_name`` is how reports name the strategy to a general reader and
+    ``colour`` its colour in every figure (a hex code; ``None`` takes a free
+    one); both are recorded in ``link_manifest.json``, so figures and reports
+    read them from stored files.
     ``natural_threshold`` is the score at which the strategy itself decides
     "match" (1.0 for yes/no rules; ``None`` when only a sweep makes sense).
     ``rule`` says the strategy is a decision rule: reports show it at its
@@ -61,12 +65,25 @@ class Strategy(ABC):
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    plain_name: ClassVar[str] = ""
+    colour: ClassVar[str | None] = None
     supervised: ClassVar[bool] = False
     natural_threshold: ClassVar[float | None] = 1.0
     rule: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self.artifacts: dict[str, Any] = {}
+
+    @classmethod
+    def style(cls) -> dict[str, str | None]:
+        """How reports show the strategy: its plain-language name and colour.
+
+        Returns
+        -------
+        dict
+            ``plain_name`` (the ``name`` when none is set) and ``colour``.
+        """
+        return {"plain_name": cls.plain_name or cls.name, "colour": cls.colour}
 
     def fit(self, train: LinkData, backend: Backend) -> "Strategy":
         """Learn from a labelled training world (supervised strategies only).

@@ -30,6 +30,8 @@ class Irs2025(Strategy):
     """The 2025 two-path protocol as court filings describe it."""
 
     name = "irs_2025"
+    plain_name = "the 2025 IRS matching script"
+    colour = "#000000"
     description = (
         "2025 IRS script: TIN path (TIN + name control equal, address only checked for a "
         "ZIP-like token) for requests with a TIN; exact name + house number + street + ZIP otherwise"
@@ -61,6 +63,8 @@ class ExactNameAddress(Strategy):
     """Exact normalised first and last name, house number, street and ZIP."""
 
     name = "exact_name_address"
+    plain_name = "exact name and address"
+    colour = "#E69F00"
     description = "exact normalised first name, last name, house number, street and ZIP"
 
     def link(self, data: LinkData, backend: Backend) -> pd.DataFrame:
@@ -75,6 +79,8 @@ class NameDob(Strategy):
     """The voter-roll "Crosscheck" rule."""
 
     name = "name_dob"
+    plain_name = "exact name and date of birth"
+    colour = "#56B4E9"
     description = "exact first name, last name and date of birth (the Crosscheck rule)"
 
     def link(self, data: LinkData, backend: Backend) -> pd.DataFrame:
@@ -95,6 +101,8 @@ class FuzzyRules(Strategy):
     """
 
     name = "fuzzy_rules"
+    plain_name = "fuzzy name rules"
+    colour = "#009E73"
     description = (
         "Jaro-Winkler ≥ 0.9 on first and last name, with ZIP + house number or TIN agreeing"
     )

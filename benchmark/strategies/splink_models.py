@@ -133,6 +133,8 @@ class SplinkEM(Strategy):
     """Unsupervised Fellegi-Sunter: u by random sampling, m and λ by EM, TF on names."""
 
     name = "splink"
+    plain_name = "a probabilistic model (Splink, no labels)"
+    colour = "#0072B2"
     description = "Splink Fellegi-Sunter model trained without labels (u by sampling, m by EM, name TF); score = match weight"
     natural_threshold: ClassVar[float | None] = None
     rule: ClassVar[bool] = False
@@ -175,6 +177,8 @@ class SplinkSupervised(SplinkEM):
     """Fellegi-Sunter with m-probabilities (and λ) estimated from labels of a training world."""
 
     name = "splink_supervised"
+    plain_name = "a probabilistic model trained on labelled data"
+    colour = "#D55E00"
     description = "Splink model with m and λ from the labels of a separately seeded training world; score = match weight"
     supervised = True
 
@@ -251,6 +255,8 @@ class LogisticClassifier(_Classifier):
     """Logistic regression on one-hot comparison levels."""
 
     name = "classifier_logistic"
+    plain_name = "logistic regression"
+    colour = "#CC79A7"
     description = "scikit-learn logistic regression on one-hot Splink comparison levels, trained on a separate world; score = P(match)"
 
     def _model(self) -> Any:
@@ -268,6 +274,8 @@ class BoostedClassifier(_Classifier):
     """Gradient-boosted trees on comparison levels."""
 
     name = "classifier_boosted"
+    plain_name = "gradient-boosted trees"
+    colour = "#F0E442"
     description = "scikit-learn gradient-boosted trees on Splink comparison levels, trained on a separate world; score = P(match)"
 
     def _model(self) -> Any:

@@ -33,8 +33,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmark.strategies import normalize
-from benchmark.strategies.base import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from benchmark.strategies.features import FEATURE_COLUMNS, prepare
+from benchmark.strategies.link_data import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
 from data_gen.text import DIRECTIONALS, STREET_TYPES, fold_accents
 
 # budget: the whole file runs in about 20 seconds on two cores
