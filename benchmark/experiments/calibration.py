@@ -55,19 +55,19 @@ PUBLISHED = (
         "match_rate",
         47_289 / FILE_REQUESTS,
         "share of requests matched",
-        "47,289 matches of 1.28 million requests (Romo declaration, Aug 2025)",
+        "47,289 matches of 1.28 million requests, disclosed 7 Aug 2025 (Romo declaration; FedScoop)",
     ),
     Aggregate(
         "tin_path_share",
         42_695 / 47_289,
         "share of disclosures through the TIN path",
-        "about 42,695 disclosures without confirming the address (Talwani opinion)",
+        "about 42,695 disclosures without confirming the address (Judge Kollar-Kotelly, ruling of 26 Feb 2026)",
     ),
     Aggregate(
         "junk_share",
         2_350 / 47_289,
         "share of disclosures resting on junk address fields",
-        "'nearly 5%' of disclosures, about 2,350 (TIGTA)",
+        "'nearly 5%' of disclosures, about 2,350 (Romo declaration, filed 11 Feb 2026)",
     ),
 )
 HARM_COLUMNS = ("wrong_person", "households", "people", "us_citizens", "us_citizen_children")
