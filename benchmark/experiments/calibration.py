@@ -28,7 +28,7 @@ import pandas as pd
 from benchmark.evaluation.ground_truth import ground_truth_from_tables
 from benchmark.evaluation.harm import harm_counts
 from benchmark.evaluation.metrics import label_pairs
-from benchmark.facts import FILE_REQUESTS
+from benchmark.facts import FACTS, FILE_REQUESTS
 from benchmark.safe_output import write_csv
 from benchmark.strategies import Backend, get_strategy
 from benchmark.strategies.link_data import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
@@ -42,32 +42,38 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Aggregate:
-    """One published figure of the 2025 match."""
+    """One published aggregate of the 2025 match: a ratio of two published counts."""
 
     name: str
-    value: float
+    numerator: str
+    denominator: str
     label: str
-    source: str
+
+    @property
+    def value(self) -> float:
+        """The published ratio."""
+        return FACTS[self.numerator].value / FACTS[self.denominator].value
+
+    @property
+    def source(self) -> str:
+        """What the numerator counts, its figure and where it was published."""
+        fact = FACTS[self.numerator]
+        return f"{fact.value:,}: {fact.counts} ({fact.source})"
 
 
 PUBLISHED = (
-    Aggregate(
-        "match_rate",
-        47_289 / FILE_REQUESTS,
-        "share of requests matched",
-        "47,289 matches of 1.28 million requests, disclosed 7 Aug 2025 (Romo declaration; FedScoop)",
-    ),
+    Aggregate("match_rate", "matches_2025", "file_requests", "share of requests matched"),
     Aggregate(
         "tin_path_share",
-        42_695 / 47_289,
+        "tin_path_disclosures",
+        "matches_2025",
         "share of disclosures through the TIN path",
-        "about 42,695 disclosures without confirming the address (Judge Kollar-Kotelly, ruling of 26 Feb 2026)",
     ),
     Aggregate(
         "junk_share",
-        2_350 / 47_289,
+        "junk_disclosures",
+        "matches_2025",
         "share of disclosures resting on junk address fields",
-        "'nearly 5%' of disclosures, about 2,350 (Romo declaration, filed 11 Feb 2026)",
     ),
 )
 HARM_COLUMNS = ("wrong_person", "households", "people", "us_citizens", "us_citizen_children")
