@@ -20,12 +20,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Fact:
-    """One published figure: its value, what it counts, and where it was published."""
+    """One published figure: its value, what it counts, and where it was published.
+
+    ``rounding`` is the unit the figure was rounded to when published ("about
+    33,000": 1,000; 0 for an exact count).
+    """
 
     value: int
     counts: str
     source: str
     url: str
+    rounding: int = 0
 
 
 FACTS: dict[str, Fact] = {
@@ -55,6 +60,7 @@ FACTS: dict[str, Fact] = {
         "Romo declaration, filed 11 Feb 2026",
         "https://stateofsurveillance.org/news/"
         "irs-42695-violations-taxpayer-data-dhs-ice-ruling-2026/",
+        rounding=50,
     ),
     "updated_addresses": Fact(
         33_000,
@@ -62,6 +68,7 @@ FACTS: dict[str, Fact] = {
         "47,289; a soft figure: it may count people, and junk entries are trivially updated)",
         "ICE, D. Mass. filing, Dec 2025 (declaration of Richard S. Fitzgerald)",
         "https://usnewsrss.blogspot.com/2025/12/ice-has-not-used-taxpayer-data-to.html",
+        rounding=1_000,
     ),
 }
 

@@ -28,7 +28,9 @@ from data_gen.config_records import ADDRESS_KINDS, JUNK_FORMS, NoiseConfig, Requ
 from data_gen.config_run import (
     CALIBRATION_KEYS,
     OPERATING_POINT_CHOICES,
+    PRIORS,
     CalibrationConfig,
+    Prior,
     RunConfig,
 )
 from data_gen.config_world import (
@@ -52,6 +54,8 @@ __all__ = [
     "MAX_TOML_BYTES",
     "OPERATING_POINT_CHOICES",
     "ORIGINS",
+    "PRIORS",
+    "Prior",
     "STATUSES",
     "CalibrationConfig",
     "FilingConfig",
@@ -205,6 +209,14 @@ def _check_cross_field(obj: Any, prefix: str, source: str) -> None:
             raise config_error(source, f"{prefix}small_building_max_units", "must be at least 2")
     if isinstance(obj, Scenario) and obj.scale <= 0:
         raise config_error(source, f"{prefix}scale", "must be greater than 0")
+    if isinstance(obj, RequestConfig) and obj.left_area_share is not None:
+        if obj.left_area_share > obj.never_filed_share:
+            raise config_error(
+                source,
+                f"{prefix}left_area_share",
+                f"({obj.left_area_share:g}) is more than never_filed_share "
+                f"({obj.never_filed_share:g}): people who left the area never filed",
+            )
     if isinstance(obj, WorldConfig):
         if obj.filing_date > obj.reference_date:
             raise config_error(source, f"{prefix}filing_date", "is after reference_date")

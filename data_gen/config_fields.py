@@ -201,23 +201,33 @@ def _names(f: dataclasses.Field, value: Any, key: str, source: str, default: Any
     return list(value)
 
 
-def _grid(
+def _ranges(
     f: dataclasses.Field, value: Any, key: str, source: str, default: Any
 ) -> dict[str, list[float]]:
-    keys = f.metadata["keys"]
+    keys, shares = f.metadata["keys"], f.metadata.get("probability_keys", ())
     if not isinstance(value, Mapping):
-        raise config_error(source, key, "expected a table of lists")
+        raise config_error(source, key, "expected a table of [low, high] ranges")
     out: dict[str, list[float]] = {}
     for name, values in value.items():
+        where = f"{key}.{name}"
         if name not in keys:
-            raise config_error(source, f"{key}.{name}", _unknown_key(keys))
-        if not isinstance(values, list) or not values:
-            raise config_error(source, f"{key}.{name}", "expected a non-empty list of values")
-        out[name] = [
-            _check_probability(v, f"{key}.{name}[{i}]", source) for i, v in enumerate(values)
-        ]
-        if len(set(out[name])) != len(out[name]):
-            raise config_error(source, f"{key}.{name}", "lists a value twice")
+            raise config_error(source, where, _unknown_key(keys))
+        if not isinstance(values, list) or len(values) != 2:
+            raise config_error(source, where, "expected a range [low, high]")
+        if name in shares:
+            low, high = (
+                _check_probability(v, f"{where}[{i}]", source) for i, v in enumerate(values)
+            )
+        else:
+            for i, v in enumerate(values):
+                if not _is_number(v) or v < 0:
+                    raise config_error(
+                        source, f"{where}[{i}]", f"expected a number >= 0, got {v!r}"
+                    )
+            low, high = float(values[0]), float(values[1])
+        if low > high:
+            raise config_error(source, where, f"low {low:g} is above high {high:g}")
+        out[name] = [low, high]
     return out
 
 
@@ -278,7 +288,7 @@ _CHECKS: dict[str, Callable[[dataclasses.Field, Any, str, str, Any], Any]] = {
     "choice": _choice,
     "name": _name,
     "names": _names,
-    "grid": _grid,
+    "ranges": _ranges,
     "distribution": _distribution,
     "distributions": _distributions,
     "rates": _rates,

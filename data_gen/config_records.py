@@ -39,6 +39,14 @@ class RequestConfig:
         "probability",
         "requests for people who never filed (assumption; calibrated in irs_ice_2025)",
     )
+    left_area_share: float | None = setting(
+        None,
+        "probability",
+        "requests for people who left the area (removed, abroad or living elsewhere: their last "
+        "known address is their family's; they never filed); at most never_filed_share; unset: "
+        "only the never-filed people the world's final-order pool cannot supply (assumption; the "
+        "public record gives no figure)",
+    )
     tin_share: float = setting(
         0.30,
         "probability",

@@ -59,12 +59,17 @@ def request_list(
     addresses: pd.DataFrame,
     history: pd.DataFrame,
     zips_table: pd.DataFrame,
+    *,
+    nested_tins: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Draw the request list and noise it.
 
     With ``requests.count`` set, the list has exactly that many requests; the
     never-filed ones the world's final-order pool cannot supply are people who
-    left the area (see ``_absent_people``).
+    left the area (see ``_absent_people``), unless ``requests.left_area_share``
+    sets their share.  With ``nested_tins``, ``requests.tin_share`` is the
+    largest share of TIN carriers and ``request_truth`` gets ``tin_rank``: the
+    first ``k`` requests by rank carry a TIN (the calibration solves ``k``).
 
     Returns
     -------
@@ -84,7 +89,11 @@ def request_list(
     seed = scenario.seed
     p, absent = _requested_people(scenario, persons)
     # separate streams: changing the TIN settings leaves the addresses unchanged
-    tin_source, tin, tin_owner = _tins(scenario, substream(seed, "requests", "tins"), p, persons)
+    tin_rng = substream(seed, "requests", "tins")
+    if nested_tins:
+        tin_source, tin, tin_owner, tin_rank = _nested_tins(scenario, tin_rng, p, persons)
+    else:
+        tin_source, tin, tin_owner = _tins(scenario, tin_rng, p, persons)
     kind, junk_form, addr_id = _addresses(
         scenario, substream(seed, "requests", "addresses"), p, history
     )
@@ -126,6 +135,8 @@ def request_list(
             "true_address_id": np.where(np.isin(kind, ["current", "outdated"]), addr_id, -1),
         }
     )
+    if nested_tins:
+        truth["tin_rank"] = tin_rank
     return noised, truth, log, absent
 
 
@@ -150,10 +161,13 @@ def _requested_people(
         ]
     )
     absent = _absent_people(scenario, persons, n_absent)
-    everyone = pd.concat([persons, absent], ignore_index=True) if n_absent else persons
+    # only the chosen rows are gathered (the world's tables can hold millions)
+    present = persons.set_index("person_id", drop=False).index.get_indexer(chosen)
+    everyone = pd.concat([persons.take(present), absent], ignore_index=True)
     chosen = np.concatenate([chosen, absent["person_id"].to_numpy()])
-    chosen = chosen[rng.permutation(n)]
-    return everyone.set_index("person_id").loc[chosen].reset_index(), absent
+    order = rng.permutation(n)
+    picked = everyone.take(order).reset_index(drop=True)
+    return picked, absent
 
 
 def _address_parts(
@@ -216,29 +230,64 @@ def _recorded_names(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _list_size(rc: RequestConfig, n_filed: int, n_never: int) -> tuple[int, int, int]:
     """Return (requests, never-filed people from the world, absent people)."""
     s = rc.never_filed_share
+    if rc.left_area_share is not None:
+        return _list_size_with_absent(rc, n_filed, n_never)
     if rc.count is None:
         cap_f = n_filed / (1 - s) if s < 1 else np.inf
         cap_n = n_never / s if s > 0 else np.inf
         n = int(np.floor(min(cap_f, cap_n) * rc.fraction_of_final_orders))
-        if n == 0:
-            raise ConfigError(
-                f"the request list is empty: {n_filed + n_never} people have a final order "
-                f"({n_filed} filed, {n_never} never filed) and requests.never_filed_share = {s}; "
-                "raise world.persons or status.final_order_rate"
-            )
+        _check_not_empty(n, n_filed, n_never, s)
         return n, exact_counts(n, {"never": s, "filed": 1 - s})["never"], 0
     n = rc.count
     if n == 0:
         raise ConfigError("requests.count: must be at least 1")
     wanted_never = exact_counts(n, {"never": s, "filed": 1 - s})["never"]
+    _check_filed_pool(n, wanted_never, n_filed, s)
+    from_world = min(wanted_never, n_never)
+    return n, from_world, wanted_never - from_world
+
+
+def _list_size_with_absent(rc: RequestConfig, n_filed: int, n_never: int) -> tuple[int, int, int]:
+    """List size when the share of people who left the area is set of its own."""
+    s, left = rc.never_filed_share, rc.left_area_share
+    present_never = s - left
+    if rc.count is None:
+        cap_f = n_filed / (1 - s) if s < 1 else np.inf
+        cap_n = n_never / present_never if present_never > 0 else np.inf
+        n = int(np.floor(min(cap_f, cap_n) * rc.fraction_of_final_orders))
+        _check_not_empty(n, n_filed, n_never, s)
+    else:
+        n = rc.count
+        if n == 0:
+            raise ConfigError("requests.count: must be at least 1")
+    counts = exact_counts(n, {"absent": left, "never": present_never, "filed": 1 - s})
+    _check_filed_pool(n, n - counts["filed"], n_filed, s)
+    if counts["never"] > n_never:
+        raise ConfigError(
+            f"requests.left_area_share: {n:,} requests with never_filed_share {s} and "
+            f"left_area_share {left} need {counts['never']:,} never-filed people with a final "
+            f"order living in the area, but the world has {n_never:,}; raise world.persons (or "
+            "scale) or status.final_order_rate, or lower requests.count"
+        )
+    return n, counts["never"], counts["absent"]
+
+
+def _check_not_empty(n: int, n_filed: int, n_never: int, s: float) -> None:
+    if n == 0:
+        raise ConfigError(
+            f"the request list is empty: {n_filed + n_never} people have a final order "
+            f"({n_filed} filed, {n_never} never filed) and requests.never_filed_share = {s}; "
+            "raise world.persons or status.final_order_rate"
+        )
+
+
+def _check_filed_pool(n: int, wanted_never: int, n_filed: int, s: float) -> None:
     if n - wanted_never > n_filed:
         raise ConfigError(
             f"requests.count: {n:,} requests with never_filed_share {s} need {n - wanted_never:,} "
             f"people with a final order who filed, but the world has {n_filed:,}; raise "
             "world.persons (or scale) or status.final_order_rate"
         )
-    from_world = min(wanted_never, n_never)
-    return n, from_world, wanted_never - from_world
 
 
 def _absent_people(scenario: Scenario, persons: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -256,23 +305,30 @@ def _absent_people(scenario: Scenario, persons: pd.DataFrame, n: int) -> pd.Data
     if n == 0:
         return persons.iloc[:0].copy()
     rng = substream(scenario.seed, "requests", "absent")
-    adults = persons[persons["age"] >= 18]
-    noncitizen = adults[~adults["status"].isin(["us_born", "naturalized"])]
-    homes = np.unique(noncitizen["household_id"].to_numpy())
-    heads = persons[persons["role"] == "head"].set_index("household_id")
+    # only the columns used are gathered (the world's tables can hold millions of rows)
+    is_adult = (persons["age"] >= 18).to_numpy()
+    adults = persons.loc[is_adult, ["given_name", "middle_name", "sex", "dob", "origin", "age"]]
+    noncitizen = is_adult & ~persons["status"].isin(["us_born", "naturalized"]).to_numpy()
+    homes = np.unique(persons["household_id"].to_numpy()[noncitizen])
+    heads = persons.loc[
+        (persons["role"] == "head").to_numpy(),
+        ["household_id", "origin", "surname_paternal", "surname_maternal"],
+    ].set_index("household_id")
     hh = np.sort(rng.choice(homes, size=n, replace=True))
     head = heads.loc[hh]
     origin = head["origin"].to_numpy(dtype=object)
     sex = np.where(rng.random(n) < scenario.status.final_order_male_share, "M", "F").astype(object)
     name_donor = np.empty(n, dtype=np.int64)
     age_donor = np.empty(n, dtype=np.int64)
+    adult_origin = adults["origin"].to_numpy(dtype=object)
+    adult_sex = adults["sex"].to_numpy(dtype=object)
     for o in np.unique(origin):
-        same_origin = adults["origin"].to_numpy() == o
+        same_origin = adult_origin == o
         for sx in ("M", "F"):
             rows = np.flatnonzero((origin == o) & (sex == sx))
             if not len(rows):
                 continue
-            named = np.flatnonzero(same_origin & (adults["sex"].to_numpy() == sx))
+            named = np.flatnonzero(same_origin & (adult_sex == sx))
             named = named if len(named) else np.flatnonzero(same_origin)
             name_donor[rows] = rng.choice(named, size=len(rows))
             age_donor[rows] = rng.choice(np.flatnonzero(same_origin), size=len(rows))
@@ -280,8 +336,8 @@ def _absent_people(scenario: Scenario, persons: pd.DataFrame, n: int) -> pd.Data
         {
             "person_id": persons["person_id"].max() + 1 + np.arange(n, dtype=np.int64),
             "household_id": hh,
-            "given_name": adults["given_name"].to_numpy(dtype=object)[name_donor],
-            "middle_name": adults["middle_name"].to_numpy(dtype=object)[name_donor],
+            "given_name": adults["given_name"].take(name_donor).to_numpy(dtype=object),
+            "middle_name": adults["middle_name"].take(name_donor).to_numpy(dtype=object),
             "surname_paternal": head["surname_paternal"].to_numpy(dtype=object),
             "surname_maternal": head["surname_maternal"].to_numpy(dtype=object),
             "sex": sex,
@@ -331,8 +387,27 @@ def _tins(
     tin[own_idx] = own_tin[own_idx]
     owner = np.full(n, -1, dtype=np.int64)
     owner[own_idx] = p["person_id"].to_numpy()[own_idx]
+    tin[borrow_idx], owner[borrow_idx] = _lenders(
+        rng, p, persons, borrow_idx, rc.borrowed_from_household_share
+    )
+    return source, tin, owner
 
-    # borrowed numbers: a household member's, else a stranger's SSN
+
+def _lenders(
+    rng: np.random.Generator,
+    p: pd.DataFrame,
+    persons: pd.DataFrame,
+    borrow_idx: np.ndarray,
+    household_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The borrowed number of each request in ``borrow_idx`` and whose it is.
+
+    A household member's number (with probability ``household_share``, when
+    a member holds one), else a stranger's SSN.
+    """
+    n_borrowed = len(borrow_idx)
+    tin = np.full(n_borrowed, None, dtype=object)
+    owner = np.full(n_borrowed, -1, dtype=np.int64)
     all_tin = np.where(persons["ssn"].notna(), persons["ssn"], persons["itin"]).astype(object)
     has_tin = persons["ssn"].notna().to_numpy() | persons["itin"].notna().to_numpy()
     hid = persons["household_id"].to_numpy()
@@ -342,7 +417,7 @@ def _tins(
     )
     hh_start = np.searchsorted(hid, p["household_id"].to_numpy()[borrow_idx], side="left")
     hh_end = np.searchsorted(hid, p["household_id"].to_numpy()[borrow_idx], side="right")
-    from_household = rng.random(n_borrowed) < rc.borrowed_from_household_share
+    from_household = rng.random(n_borrowed) < household_share
     for j, i in enumerate(borrow_idx):
         me = int(p["person_id"].iat[i])
         members = [m for m in range(hh_start[j], hh_end[j]) if m != me and has_tin[m]]
@@ -352,9 +427,65 @@ def _tins(
             lender = int(ssn_holders[rng.integers(len(ssn_holders))])
             while lender == me:
                 lender = int(ssn_holders[rng.integers(len(ssn_holders))])
-        tin[i] = all_tin[lender]
-        owner[i] = lender
-    return source, tin, owner
+        tin[j] = all_tin[lender]
+        owner[j] = lender
+    return tin, owner
+
+
+def _nested_tins(
+    scenario: Scenario, rng: np.random.Generator, p: pd.DataFrame, persons: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """TINs for a list whose TIN share is chosen later: a nested order of carriers.
+
+    Requests are ranked so that the first ``k`` carry a TIN, for every ``k``
+    up to ``requests.tin_share`` times the list (or until a pool runs out),
+    with own-number filers, own-number non-filers and borrowed numbers in the
+    configured proportions at every prefix (within one request).  Returns
+    source, tin, owner and rank (-1 for requests that never carry one).
+    """
+    rc = scenario.requests
+    n = len(p)
+    cap = exact_counts(n, {"tin": rc.tin_share, "none": 1 - rc.tin_share})["tin"]
+    has_own = p["itin"].notna().to_numpy() | p["ssn"].notna().to_numpy()
+    filed = p["is_filer"].to_numpy(dtype=bool)
+    f = rc.own_tin_filer_share
+    if f is None:
+        f = float(filed[has_own].mean()) if has_own.any() else 0.0
+    b = rc.borrowed_tin_share
+    shares = {"own_filed": (1 - b) * f, "own_not": (1 - b) * (1 - f), "borrowed": b}
+    pools = {
+        "own_filed": rng.permutation(np.flatnonzero(has_own & filed)),
+        "own_not": rng.permutation(np.flatnonzero(has_own & ~filed)),
+        "borrowed": rng.permutation(n),
+    }
+    taken = np.zeros(n, dtype=bool)
+    rank = np.full(n, -1, dtype=np.int64)
+    kind = np.full(n, None, dtype=object)
+    counts = dict.fromkeys(shares, 0)
+    cursor = dict.fromkeys(shares, 0)
+    for j in range(cap):
+        c = max((k for k in shares if shares[k] > 0), key=lambda k: shares[k] * (j + 1) - counts[k])
+        pool = pools[c]
+        while cursor[c] < len(pool) and taken[pool[cursor[c]]]:
+            cursor[c] += 1
+        if cursor[c] == len(pool):
+            break
+        i = pool[cursor[c]]
+        taken[i], rank[i], kind[i] = True, j, c
+        counts[c] += 1
+    own = np.flatnonzero((kind == "own_filed") | (kind == "own_not"))
+    borrow_idx = np.flatnonzero(kind == "borrowed")
+    source = np.full(n, "none", dtype=object)
+    source[own] = "own"
+    source[borrow_idx] = "borrowed"
+    tin = np.full(n, None, dtype=object)
+    tin[own] = np.where(p["itin"].notna(), p["itin"], p["ssn"]).astype(object)[own]
+    owner = np.full(n, -1, dtype=np.int64)
+    owner[own] = p["person_id"].to_numpy()[own]
+    tin[borrow_idx], owner[borrow_idx] = _lenders(
+        rng, p, persons, borrow_idx, rc.borrowed_from_household_share
+    )
+    return source, tin, owner, rank
 
 
 def _own_tin_people(

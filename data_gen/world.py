@@ -199,8 +199,11 @@ def build_population(
     )
 
 
-def add_requests(population: Population, scenario: Scenario) -> World:
+def add_requests(population: Population, scenario: Scenario, *, nested_tins: bool = False) -> World:
     """Draw ``scenario``'s request list on a population and assemble the world.
+
+    ``nested_tins`` ranks the TIN carriers instead of fixing their share (see
+    :func:`data_gen.requests.request_list`).
 
     Raises
     ------
@@ -223,7 +226,12 @@ def add_requests(population: Population, scenario: Scenario) -> World:
     lap = _Laps(timings)
     persons, filers = population.persons, population.filers
     requests, request_truth, req_log, absent = request_list(
-        scenario, persons, population.addresses, population.history, population.zips_table
+        scenario,
+        persons,
+        population.addresses,
+        population.history,
+        population.zips_table,
+        nested_tins=nested_tins,
     )
     lap("requests")
 

@@ -9,7 +9,7 @@ from benchmark.cli.options import float_list
 
 
 def add_perf(sub: argparse._SubParsersAction) -> None:
-    """Add ``perf`` and its benchmarks (generate, link, scaling, evaluate, peers) to ``sub``.
+    """Add ``perf`` and its benchmarks (generate, link, scaling, evaluate, peers, calibrate).
 
     Parameters
     ----------
@@ -23,6 +23,43 @@ def add_perf(sub: argparse._SubParsersAction) -> None:
     _add_perf_scaling(psub)
     _add_perf_evaluate(psub)
     _add_perf_peers(psub)
+    _add_perf_calibrate(psub)
+
+
+def _add_perf_calibrate(psub: argparse._SubParsersAction) -> None:
+    ca = psub.add_parser(
+        "calibrate", help="time and peak memory of the whole 2025 calibration (every draw)"
+    )
+    ca.add_argument(
+        "--config",
+        type=Path,
+        default=Path("configs") / "irs_ice_2025.toml",
+        help="scenario with a [calibration] table (default configs/irs_ice_2025.toml)",
+    )
+    ca.add_argument(
+        "--draws", type=int, default=None, help="replace calibration.draws (default: the config's)"
+    )
+    ca.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results") / "perf" / "calibrate",
+        help="new folder for the figures (default results/perf/calibrate)",
+    )
+    ca.set_defaults(func=_cmd_perf_calibrate)
+
+
+def _cmd_perf_calibrate(args: argparse.Namespace) -> int:
+    from benchmark.perf.calibrate import perf_calibrate
+    from benchmark.resources import machine
+
+    command = f"itin-bench perf calibrate --config {args.config} --out {args.out}" + (
+        f" --draws {args.draws}" if args.draws is not None else ""
+    )
+    lines = perf_calibrate(
+        args.config, draws=args.draws, out=args.out, command=command, machine=machine()
+    )
+    print("\n".join(lines))
+    return 0
 
 
 def _add_perf_generate(psub: argparse._SubParsersAction) -> None:

@@ -1,86 +1,49 @@
 """The 2025 request file: the published aggregates, and the compositions that reproduce them.
 
-The public record gives three aggregates of the tax agency's 2025 match
+The public record gives four aggregates of the tax agency's 2025 match
 (``shared/reference/facts.md`` §1): how many requests were matched, how many of
-the disclosures came through the TIN path, and how many rested on junk address
-fields.  It does not say who was on the list: how many never filed, how many
+the disclosures came through the TIN path, how many rested on junk address
+fields, and (softly) how many gave the enforcement agency an address other than
+its own.  It does not say who was on the list: how many never filed, how many
 carried somebody else's number, how stale the addresses were.  This module
-measures the aggregates of ``irs_2025`` on a generated world and, for a grid of
-request-list compositions drawn on one population, solves ``tin_share`` for the
-published match rate, checks all three aggregates, and estimates the
-wrong-person disclosures and the people behind them for the whole file.  The
-compositions that reproduce the record give the range of those estimates.
+compares the run's own world with the record, attributes each of its
+wrong-person disclosures to a route, and writes the calibration's draws
+(:mod:`benchmark.experiments.calibration_draws`) with what the kept ones allow
+(:mod:`benchmark.experiments.calibration_analysis`).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmark.evaluation.ground_truth import ground_truth_from_tables
-from benchmark.evaluation.harm import harm_counts
-from benchmark.evaluation.metrics import label_pairs
-from benchmark.facts import FACTS, FILE_REQUESTS
+from benchmark.evaluation.error_routes import route_counts, wrong_person_routes
+from benchmark.experiments import calibration_analysis as analysis
+from benchmark.experiments.calibration_draws import TARGETS, dimensions, run_draws
+from benchmark.facts import FILE_REQUESTS
 from benchmark.safe_output import write_csv
 from benchmark.strategies import Backend, get_strategy
+from benchmark.strategies.features import record_features, request_features
 from benchmark.strategies.link_data import RECORD_COLUMNS, REQUEST_COLUMNS, LinkData
-from data_gen.config import CALIBRATION_KEYS, Scenario
+from data_gen.config import Scenario
 from data_gen.dataset import atomic_folder, read_table
-from data_gen.errors import ConfigError
-from data_gen.world import World, add_requests, build_population
+from data_gen.world import World
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Aggregate:
-    """One published aggregate of the 2025 match: a ratio of two published counts."""
-
-    name: str
-    numerator: str
-    denominator: str
-    label: str
-
-    @property
-    def value(self) -> float:
-        """The published ratio."""
-        return FACTS[self.numerator].value / FACTS[self.denominator].value
-
-    @property
-    def source(self) -> str:
-        """What the numerator counts, its figure and where it was published."""
-        fact = FACTS[self.numerator]
-        return f"{fact.value:,}: {fact.counts} ({fact.source})"
-
-
-PUBLISHED = (
-    Aggregate("match_rate", "matches_2025", "file_requests", "share of requests matched"),
-    Aggregate(
-        "tin_path_share",
-        "tin_path_disclosures",
-        "matches_2025",
-        "share of disclosures through the TIN path",
-    ),
-    Aggregate(
-        "junk_share",
-        "junk_disclosures",
-        "matches_2025",
-        "share of disclosures resting on junk address fields",
-    ),
-)
-HARM_COLUMNS = ("wrong_person", "households", "people", "us_citizens", "us_citizen_children")
+PUBLISHED = TARGETS
 
 
 def irs_2025_aggregates(
-    pairs: pd.DataFrame, requests: pd.DataFrame, request_truth: pd.DataFrame
+    pairs: pd.DataFrame,
+    requests: pd.DataFrame,
+    request_truth: pd.DataFrame,
+    records: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """The published aggregates, measured on one world's ``irs_2025`` disclosures.
 
@@ -88,7 +51,9 @@ def irs_2025_aggregates(
     paths of the 2025 procedure are exclusive: a request carrying a TIN goes
     through the TIN path only, so a disclosure is on the TIN path when its
     request carries a TIN.  Junk addresses are those the generator wrote as
-    junk (``request_truth.address_kind``).
+    junk (``request_truth.address_kind``).  With ``records``, a disclosure
+    gives an *updated* address when the record's normalised house number,
+    street or ZIP code differs from the request's.
 
     Examples
     --------
@@ -105,29 +70,60 @@ def irs_2025_aggregates(
         .merge(request_truth[["request_id", "address_kind"]], on="request_id", how="left")
     )
     n, k = len(requests), len(facts)
-    return {
+    out = {
         "requests": n,
         "disclosures": k,
         "match_rate": k / n if n else float("nan"),
         "tin_path_share": float(facts["tin"].notna().mean()) if k else float("nan"),
         "junk_share": float((facts["address_kind"] == "junk").mean()) if k else float("nan"),
     }
+    if records is not None:
+        out["updated_share"] = (
+            float(updated_addresses(pairs, requests, records).mean()) if k else float("nan")
+        )
+    return out
 
 
-def compare_with_published(measured: dict[str, float], tolerance: float) -> pd.DataFrame:
-    """Each published aggregate beside its measured value, with the relative difference."""
+def updated_addresses(
+    pairs: pd.DataFrame, requests: pd.DataFrame, records: pd.DataFrame
+) -> np.ndarray:
+    """Whether each disclosure's address differs from the request's (house, street or ZIP)."""
+    cols = ["house", "street_norm", "zip5"]
+    req = request_features(requests[requests["request_id"].isin(pairs["request_id"])])
+    rec = record_features(records[records["record_id"].isin(pairs["record_id"])])
+    both = (
+        pairs[["request_id", "record_id"]]
+        .merge(req[["request_id", *cols]], on="request_id", how="left")
+        .merge(rec[["record_id", *cols]], on="record_id", how="left", suffixes=("", "_record"))
+    )
+    same = np.ones(len(both), dtype=bool)
+    for c in cols:
+        same &= (both[c] == both[f"{c}_record"]).fillna(False).to_numpy(dtype=bool)
+    return ~same
+
+
+def compare_with_published(measured: dict[str, float], z: float, soft_extra: float) -> pd.DataFrame:
+    """Each published aggregate beside its measured value, with its tolerance.
+
+    The tolerance is :meth:`~benchmark.experiments.calibration_draws.Target.tolerance`
+    at the world's own number of requests (match rate) or disclosures (shares).
+    """
     rows = []
     for a in PUBLISHED:
+        if a.name not in measured:
+            continue
         value = measured[a.name]
-        rel = value / a.value - 1
+        trials = measured["requests"] if a.name == "match_rate" else measured["disclosures"]
+        tol = a.tolerance(int(trials), z, soft_extra)
         rows.append(
             {
                 "aggregate": a.name,
                 "label": a.label,
                 "published": a.value,
                 "reproduced": value,
-                "relative_difference": rel,
-                "within_tolerance": bool(abs(rel) <= tolerance),
+                "relative_difference": value / a.value - 1,
+                "tolerance": tol,
+                "within_tolerance": bool(abs(value - a.value) <= tol),
                 "source": a.source,
             }
         )
@@ -163,224 +159,83 @@ def write_calibration(
     """Write the calibration folder of a run.
 
     ``published.csv`` compares the run's own world (its ``irs_2025`` link
-    folder) with the record; ``compositions.csv`` is :func:`calibrate`'s table
-    and ``range.csv`` its :func:`plausible_range`.
+    folder) with the record and ``routes.csv`` attributes its wrong-person
+    disclosures; ``draws.csv`` holds every draw of the calibration, kept or
+    not, and ``priors.csv`` the ranges they were drawn from; ``range.csv``,
+    ``allowed.csv``, ``floor.csv``, ``rank_correlations.csv`` and
+    ``value_of_information.csv`` say what the kept draws allow.
     """
+    cal = scenario.calibration
     link_manifest = json.loads((Path(irs_link) / "link_manifest.json").read_text())
     pairs = decisions(
         pd.read_parquet(Path(irs_link) / "pairs.parquet"), link_manifest.get("natural_threshold")
     )
+    tables = {
+        name: read_table(data, name)
+        for name in ("persons", "addresses", "irs_filers", "requests", "request_truth", "irs_truth")
+    }
     measured = irs_2025_aggregates(
-        pairs, read_table(data, "requests"), read_table(data, "request_truth")
+        pairs, tables["requests"], tables["request_truth"], tables["irs_filers"]
     )
-    table = calibrate(scenario, backend=backend)
+    routes = run_routes(pairs, tables, read_table(data, "noise_log"))
+    started = time.perf_counter()
+    draws = analysis.with_derived(run_draws(scenario, backend=backend))
+    seconds = time.perf_counter() - started
+    priors = pd.DataFrame(
+        [
+            {
+                "setting": p.name,
+                "low": p.low,
+                "high": p.high,
+                "meaning": p.meaning,
+                "source": p.source,
+            }
+            for p in dimensions(cal.priors)
+        ]
+    )
     with atomic_folder(Path(out), force=True, kind="calibration", inputs=[data]) as tmp:
         write_csv(
-            compare_with_published(measured, scenario.calibration.tolerance),
+            compare_with_published(measured, cal.z, cal.updated_tolerance),
             tmp / "published.csv",
             index=False,
         )
-        write_csv(table, tmp / "compositions.csv", index=False)
-        write_csv(plausible_range(table), tmp / "range.csv", index=False)
+        write_csv(routes, tmp / "routes.csv", index=False)
+        write_csv(priors, tmp / "priors.csv", index=False)
+        write_csv(draws, tmp / "draws.csv", index=False, float_format="%.10g")
+        write_csv(analysis.allowed_range(draws), tmp / "range.csv", index=False)
+        write_csv(analysis.by_borrowing(draws), tmp / "allowed.csv", index=False)
+        write_csv(pd.DataFrame([analysis.collision_floor(draws)]), tmp / "floor.csv", index=False)
+        write_csv(analysis.rank_correlations(draws), tmp / "rank_correlations.csv", index=False)
+        write_csv(
+            analysis.value_of_information(draws), tmp / "value_of_information.csv", index=False
+        )
         summary = {
             "run_requests": measured["requests"],
             "run_disclosures": measured["disclosures"],
-            "calibration_scale": scenario.scale * scenario.calibration.scale,
-            "tolerance": scenario.calibration.tolerance,
-            "grid": scenario.calibration.grid,
+            "calibration_scale": scenario.scale * cal.scale,
+            "draw_requests": int(draws["requests"].dropna().iloc[0])
+            if draws["requests"].notna().any()
+            else 0,
+            "draws": len(draws),
+            "kept": int(analysis.kept(draws).shape[0]),
+            "z": cal.z,
+            "updated_tolerance": cal.updated_tolerance,
+            "seconds": round(seconds, 1),
             "file_requests": FILE_REQUESTS,
         }
         (tmp / "calibration_manifest.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
-def wrong_person_harm(world: World, pairs: pd.DataFrame) -> dict[str, float]:
-    """Wrong-person disclosures among ``pairs`` and the people at their addresses.
-
-    Returns counts in this world (``wrong_person``, ``households``, ``people``,
-    ``us_citizens``, ``us_citizen_children``) and each scaled to the whole
-    1.28-million file (suffix ``_file``), with the exact Poisson 95% interval
-    of the scaled wrong-person count (``wrong_person_file_low``/``_high``).
-    """
-    truth = ground_truth_from_tables(world.tables, {"scenario": world.scenario.name})
-    wrong = pairs[~label_pairs(pairs, truth.truth)]
-    n = truth.n_requests
-    counts, _ = harm_counts(
-        wrong,
-        truth.record_address,
-        truth.residents,
-        truth.requests.set_index("request_id")["household_id"],
-        n,
-    )
-    out: dict[str, float] = {"wrong_person": len(wrong)}
-    out.update({c: counts[c] for c in HARM_COLUMNS[1:]})
-    factor = FILE_REQUESTS / n
-    for c in HARM_COLUMNS:
-        out[f"{c}_file"] = out[c] * factor
-    low, high = poisson_interval(len(wrong))
-    out["wrong_person_file_low"] = low * factor
-    out["wrong_person_file_high"] = high * factor
-    return out
-
-
-def poisson_interval(k: int) -> tuple[float, float]:
-    """Exact (Garwood) 95% interval of a Poisson mean from ``k`` events.
-
-    Examples
-    --------
-    >>> [round(x, 2) for x in poisson_interval(0)]
-    [0.0, 3.69]
-    """
-    from scipy import stats
-
-    low = stats.chi2.ppf(0.025, 2 * k) / 2 if k > 0 else 0.0
-    return float(low), float(stats.chi2.ppf(0.975, 2 * k + 2) / 2)
-
-
-def compositions(grid: dict[str, list[float]]) -> list[dict[str, float]]:
-    """Every combination of the grid's values, in a fixed order.
-
-    Examples
-    --------
-    >>> compositions({"borrowed_tin_share": [0.1, 0.2], "never_filed_share": [0.9]})
-    [{'never_filed_share': 0.9, 'borrowed_tin_share': 0.1}, {'never_filed_share': 0.9, 'borrowed_tin_share': 0.2}]
-    """
-    keys = [k for k in CALIBRATION_KEYS if k in grid]
-    return [
-        dict(zip(keys, values, strict=True))
-        for values in itertools.product(*(grid[k] for k in keys))
-    ]
-
-
-def request_overrides(scenario: Scenario, composition: dict[str, float], tin_share: float) -> dict:
-    """The ``requests`` settings of one composition (``current_address_share`` moves
-    requests between current and outdated addresses; junk and detention stay)."""
-    out: dict = {k: v for k, v in composition.items() if k != "current_address_share"}
-    out["tin_share"] = tin_share
-    if "current_address_share" in composition:
-        kinds = dict(scenario.requests.address_kinds)
-        located = kinds["current"] + kinds["outdated"]
-        current = composition["current_address_share"]
-        if current > located + 1e-9:
-            raise ConfigError(
-                f"calibration.grid.current_address_share: {current} is more than current + "
-                f"outdated ({located:.4g}) in requests.address_kinds"
-            )
-        kinds["current"], kinds["outdated"] = current, max(located - current, 0.0)
-        out["address_kinds"] = kinds
-    return out
-
-
-def calibrate(
-    scenario: Scenario,
-    *,
-    backend: Backend | None = None,
-    progress: Callable[[str], None] | None = None,
+def run_routes(
+    pairs: pd.DataFrame, tables: dict[str, pd.DataFrame], noise_log: pd.DataFrame
 ) -> pd.DataFrame:
-    """Test every composition of ``scenario.calibration.grid`` against the published record.
-
-    One population is generated at ``calibration.scale`` times the scenario's
-    size; each composition draws its request list on it.  ``tin_share`` is
-    solved for the published match rate: the TIN path's disclosures grow in
-    proportion to ``tin_share`` and the address path's do not, so one run at
-    the scenario's ``tin_share`` fixes the line and a second run at the solved
-    value is measured.  A composition *reproduces* the record when all three
-    aggregates are within ``calibration.tolerance`` of the published values.
-
-    Returns
-    -------
-    DataFrame
-        One row per composition: its settings, the solved ``tin_share``,
-        ``requests``, ``disclosures``, the three aggregates, ``reproduces``,
-        the harm of :func:`wrong_person_harm`, ``seconds`` and ``status``
-        (``ok`` or why the composition cannot be drawn).
-    """
-    cal = scenario.calibration
-    backend = backend or Backend()
-    say = progress or log.info
-    sized = scenario.with_overrides(scale=scenario.scale * cal.scale)
-    t0 = time.perf_counter()
-    population = build_population(sized)
-    say(
-        f"calibration population: {len(population.persons):,} people in {time.perf_counter() - t0:.0f} s"
-    )
-    target = PUBLISHED[0].value
-    rows = []
-    combos = compositions(cal.grid)
-    for i, composition in enumerate(combos, start=1):
-        started = time.perf_counter()
-        row: dict = {**composition}
-        try:
-            first = _measure(population, sized, composition, sized.requests.tin_share, backend)
-            tin_share = _solve_tin_share(first, sized.requests.tin_share, target)
-            world, pairs, measured = _run(population, sized, composition, tin_share, backend)
-        except ConfigError as exc:
-            row.update(status=f"cannot be drawn: {exc}", reproduces=False)
-            rows.append(row)
-            say(f"[{i}/{len(combos)}] {_describe(composition)}: cannot be drawn")
-            continue
-        within = compare_with_published(measured, cal.tolerance)["within_tolerance"].all()
-        row.update(tin_share=tin_share, **measured, reproduces=bool(within))
-        row.update(wrong_person_harm(world, pairs))
-        row.update(seconds=round(time.perf_counter() - started, 1), status="ok")
-        rows.append(row)
-        say(
-            f"[{i}/{len(combos)}] {_describe(composition)}: tin_share {tin_share:.4f}, match "
-            f"{measured['match_rate']:.2%}, TIN path {measured['tin_path_share']:.1%}, junk "
-            f"{measured['junk_share']:.1%} -> {'reproduces' if within else 'does not reproduce'}"
-        )
-    return pd.DataFrame(rows)
-
-
-def plausible_range(table: pd.DataFrame) -> pd.DataFrame:
-    """Smallest and largest whole-file estimate over the compositions that reproduce the record.
-
-    The low end also takes the lowest Poisson bound of the wrong-person count,
-    and the high end the highest, so the range covers both the open
-    composition and the sampling noise of each world.
-    """
-    ok = table[table.get("reproduces", pd.Series(False, index=table.index)).astype(bool)]
-    rows = []
-    for c in HARM_COLUMNS:
-        col = f"{c}_file"
-        if ok.empty:
-            rows.append({"measure": c, "compositions": 0, "low": np.nan, "high": np.nan})
-            continue
-        low, high = ok[col].min(), ok[col].max()
-        if c == "wrong_person":
-            low, high = ok["wrong_person_file_low"].min(), ok["wrong_person_file_high"].max()
-        rows.append(
-            {
-                "measure": c,
-                "compositions": len(ok),
-                "low": float(low),
-                "median": float(ok[col].median()),
-                "high": float(high),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _describe(composition: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:g}" for k, v in composition.items())
-
-
-def _solve_tin_share(first: dict[str, float], tin_share: float, target: float) -> float:
-    on_tin = first["match_rate"] * first["tin_path_share"]
-    off_tin = first["match_rate"] - on_tin
-    if on_tin <= 0 or tin_share <= 0:
-        return tin_share
-    return float(np.clip(tin_share * (target - off_tin) / on_tin, 0.0, 1.0))
-
-
-def _run(
-    population, scenario: Scenario, composition: dict, tin_share: float, backend: Backend
-) -> tuple[World, pd.DataFrame, dict[str, float]]:
-    variant = scenario.with_overrides(requests=request_overrides(scenario, composition, tin_share))
-    world = add_requests(population, variant)
-    pairs = link_irs_2025(world, backend)
-    measured = irs_2025_aggregates(pairs, world.tables["requests"], world.tables["request_truth"])
-    return world, pairs, measured
-
-
-def _measure(population, scenario, composition, tin_share, backend) -> dict[str, float]:
-    return _run(population, scenario, composition, tin_share, backend)[2]
+    """The run's wrong-person ``irs_2025`` disclosures by route, in the world and for the file."""
+    person = tables["request_truth"].set_index("request_id")["person_id"]
+    record_person = tables["irs_truth"].set_index("record_id")["person_id"]
+    wrong = pairs[
+        person.reindex(pairs["request_id"]).to_numpy()
+        != record_person.reindex(pairs["record_id"]).to_numpy()
+    ]
+    counts = route_counts(wrong_person_routes(wrong, tables, noise_log))
+    counts["file"] = counts["disclosures"] * (FILE_REQUESTS / len(tables["requests"]))
+    return counts

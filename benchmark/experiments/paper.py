@@ -70,6 +70,7 @@ class PaperSpec:
     multipliers: tuple[float, ...]
     file_2025: str = "configs/irs_ice_2025.toml"
     file_2025_scale: float | None = None  # None: the scenario's own scale
+    file_2025_draws: int | None = None  # None: the scenario's own calibration.draws
 
 
 SPEC_FILE = PACKAGE_ROOT / "configs" / "paper.toml"
@@ -106,6 +107,9 @@ def paper_spec(version: str, path: Path = SPEC_FILE) -> PaperSpec:
             file_2025_scale=(
                 None if table.get("file_2025_scale") is None else float(table["file_2025_scale"])
             ),
+            file_2025_draws=(
+                None if table.get("file_2025_draws") is None else int(table["file_2025_draws"])
+            ),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: [{version}]: {exc}") from None
@@ -119,9 +123,28 @@ TABLES = (
     "sensitivity",
     "file_2025_published",
     "file_2025_estimates",
-    "file_2025_compositions",
+    "file_2025_routes",
+    "file_2025_priors",
+    "file_2025_draws",
     "file_2025_range",
+    "file_2025_allowed",
+    "file_2025_floor",
+    "file_2025_rank_correlations",
+    "file_2025_value_of_information",
 )
+# the calibration's tables, by the name of their file in the run's calibration/ folder
+CALIBRATION_TABLES = {
+    "file_2025_published": "published",
+    "file_2025_routes": "routes",
+    "file_2025_priors": "priors",
+    "file_2025_draws": "draws",
+    "file_2025_range": "range",
+    "file_2025_allowed": "allowed",
+    "file_2025_floor": "floor",
+    "file_2025_rank_correlations": "rank_correlations",
+    "file_2025_value_of_information": "value_of_information",
+}
+FILE_2025_FIGURES = ("file_2025_allowed",)
 
 
 def paper_tables(
@@ -162,15 +185,14 @@ def file_2025_tables(run_folder: Path) -> dict[str, pd.DataFrame]:
     from benchmark.reporting.summary import file_estimates
 
     calibration = run_folder / "calibration"
-    return {
-        "file_2025_published": pd.read_csv(calibration / "published.csv"),
-        "file_2025_estimates": file_estimates(main_figures(run_folder / "evaluation")),
+    tables = {
+        name: pd.read_csv(calibration / f"{stem}.csv")
         # timings differ run to run; the paper's tables hold results only
-        "file_2025_compositions": pd.read_csv(calibration / "compositions.csv").drop(
-            columns="seconds", errors="ignore"
-        ),
-        "file_2025_range": pd.read_csv(calibration / "range.csv"),
+        .drop(columns="seconds", errors="ignore")
+        for name, stem in CALIBRATION_TABLES.items()
     }
+    tables["file_2025_estimates"] = file_estimates(main_figures(run_folder / "evaluation"))
+    return tables
 
 
 def paper(
@@ -202,6 +224,7 @@ def paper(
         out_root=runs_root,
         backend=backend,
         scale=spec.file_2025_scale,
+        draws=spec.file_2025_draws,
     )
     tables.update(file_2025_tables(file_run.folder))
     with atomic_folder(out, force=True, kind="paper", inputs=[runs_root]) as tmp:
@@ -214,6 +237,9 @@ def paper(
         for name in FIGURES:
             for ext in ("png", "svg"):
                 shutil.copy(result.folder / "figures" / f"{name}.{ext}", tmp / f"{name}.{ext}")
+        for name in FILE_2025_FIGURES:
+            for ext in ("png", "svg"):
+                shutil.copy(file_run.folder / "figures" / f"{name}.{ext}", tmp / f"{name}.{ext}")
         (tmp / "README.md").write_text(_readme(spec, reduced), encoding="utf-8")
     return out
 
@@ -246,6 +272,7 @@ def _readme(spec: PaperSpec, reduced: bool) -> str:
         f"sensitivity sweep (request noise x {multipliers}; strategies "
         f"{', '.join(spec.sensitivity_strategies)}) and `itin-bench run --config {spec.file_2025}`"
         + (f" --scale {spec.file_2025_scale:g}" if spec.file_2025_scale else "")
+        + (f" with {spec.file_2025_draws} calibration draws" if spec.file_2025_draws else "")
         + " (the 2025 request file). Do not edit by hand.",
         "",
         "| file | what it shows | made from |",
@@ -255,10 +282,17 @@ def _readme(spec: PaperSpec, reduced: bool) -> str:
         "| `disparities.csv` | wrong-person rate by surname decile, origin, building size, state (first world) | `evaluation/disparities` |",
         "| `blocking.csv` | candidate pairs and pair completeness per strategy (first world) | `evaluation/blocking` |",
         "| `sensitivity.csv` | main-operating-point figures per request-noise level (one world each) | the sensitivity sweep |",
-        "| `file_2025_published.csv` | the three published aggregates of the 2025 match beside the simulated file's | the 2025 run's `calibration/published.csv` |",
+        "| `file_2025_published.csv` | the four published aggregates of the 2025 match (the updated-address share a soft target) beside the simulated file's, with each tolerance | the 2025 run's `calibration/published.csv` |",
         "| `file_2025_estimates.csv` | each strategy's wrong-person disclosures and the people behind them, scaled to the 1.28-million file, with 95% intervals | the 2025 run's `evaluation/intervals` |",
-        "| `file_2025_compositions.csv` | every request-list composition tried: solved TIN share, the three aggregates, whether it reproduces the record, irs_2025's harm for the whole file | the 2025 run's `calibration/compositions.csv` |",
-        "| `file_2025_range.csv` | irs_2025's whole-file estimates, low/median/high over the compositions that reproduce the record | the 2025 run's `calibration/range.csv` |",
+        "| `file_2025_routes.csv` | the 2025 run's wrong-person disclosures by route (whose number, which address), in the world and scaled to the file | the 2025 run's `calibration/routes.csv` |",
+        "| `file_2025_priors.csv` | the prior range of every open setting of the request list, with its source or the word assumption | the 2025 run's `calibration/priors.csv` |",
+        "| `file_2025_draws.csv` | every calibration draw, kept or not: its settings, solved TIN share, the four aggregates with tolerances, kept flag, irs_2025's harm for the file with 95% intervals, wrong-person disclosures by route | the 2025 run's `calibration/draws.csv` |",
+        "| `file_2025_range.csv` | irs_2025's whole-file estimates over the kept draws: low/median/high, and the widest 95% bounds | the 2025 run's `calibration/range.csv` |",
+        "| `file_2025_allowed.csv` | the kept draws' wrong-person estimate by borrowed-number rate and household share | the 2025 run's `calibration/allowed.csv` |",
+        "| `file_2025_floor.csv` | the wrong-person disclosures no borrowed number explains, over the kept draws | the 2025 run's `calibration/floor.csv` |",
+        "| `file_2025_rank_correlations.csv` | partial rank correlation of each open setting with the estimate | the 2025 run's `calibration/rank_correlations.csv` |",
+        "| `file_2025_value_of_information.csv` | how much knowing one unpublished figure would narrow the estimate | the 2025 run's `calibration/value_of_information.csv` |",
+        "| `file_2025_allowed.png`, `.svg` | every draw's estimate against its borrowed-number rate, kept draws coloured by household share | the 2025 run's `figures/` |",
     ]
     for name, caption in FIGURES.items():
         lines.append(f"| `{name}.png`, `.svg` | {caption} | the run's `figures/` |")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.operating_points import main_rows
+from benchmark.reporting.figure_2025 import draw_allowed
 from benchmark.reporting.styles import StrategyStyle, colours_for, read_styles
 from data_gen.dataset import atomic_folder
 
@@ -203,8 +204,17 @@ def read_tables(evaluation: str | Path) -> dict[str, pd.DataFrame]:
     return {name: read_table(evaluation, name) for name in TABLES}
 
 
-def draw_figures(evaluation: str | Path, out: str | Path, *, force: bool = False) -> list[str]:
+def draw_figures(
+    evaluation: str | Path,
+    out: str | Path,
+    *,
+    force: bool = False,
+    calibration: str | Path | None = None,
+) -> list[str]:
     """Draw every figure of :data:`FIGURES` from an evaluation folder into ``out``.
+
+    With a ``calibration`` folder, also the figure of what the 2025 record
+    allows (:mod:`benchmark.reporting.figure_2025`).
 
     Returns
     -------
@@ -222,7 +232,8 @@ def draw_figures(evaluation: str | Path, out: str | Path, *, force: bool = False
             _save(fig, tmp, name)
             plt.close(fig)
             log.info("figure %s", name)
-    return list(DRAW)
+        extra = [] if calibration is None else draw_allowed(Path(calibration), tmp, plt, _save)
+    return [*DRAW, *extra]
 
 
 def sensitivity(table: pd.DataFrame, plt, colours: dict[str, str]):

@@ -92,10 +92,21 @@ def prepare(data: LinkData) -> tuple[pd.DataFrame, pd.DataFrame]:
     free-text address holds a 5- or 9-digit ZIP-like token).  Training data
     keeps its ``person_id`` column for label-based estimation.
     """
-    req = _features(data.requests, "request_id")
-    req["addr_has_zip"] = normalize.has_zip_token(data.requests["address"]).to_numpy()
-    rec = _features(data.records, "record_id")
+    req = request_features(data.requests)
+    rec = record_features(data.records)
     if "person_id" in data.requests.columns and data.labels is not None:
         req["person_id"] = data.requests["person_id"].to_numpy()
         rec["person_id"] = data.records["person_id"].to_numpy()
     return req.reset_index(drop=True), rec.reset_index(drop=True)
+
+
+def request_features(requests: pd.DataFrame) -> pd.DataFrame:
+    """The normalised matching columns of requests (with ``addr_has_zip``)."""
+    req = _features(requests, "request_id")
+    req["addr_has_zip"] = normalize.has_zip_token(requests["address"]).to_numpy()
+    return req
+
+
+def record_features(records: pd.DataFrame) -> pd.DataFrame:
+    """The normalised matching columns of tax records."""
+    return _features(records, "record_id")

@@ -39,24 +39,42 @@ class Irs2025(Strategy):
 
     def link(self, data: LinkData, backend: Backend) -> pd.DataFrame:
         req, rec = prepare(data)
+        from splink import block_on
+
+        return deterministic_pairs(
+            backend,
+            self.request_keys(req),
+            self.record_keys(rec),
+            [block_on("tin_key"), block_on("addr_key")],
+            list(self.KEYS),
+        )
+
+    KEYS = ("tin_key", "addr_key")
+
+    @staticmethod
+    def request_keys(req: pd.DataFrame) -> pd.DataFrame:
+        """Request features with the two paths' keys (``tin_key``, ``addr_key``)."""
         has_tin = req["tin"].notna()
         # TIN path: the request's address field must hold a 5- or 9-digit token
-        req["tin_key"] = _join(req["tin"], req["name_control"]).where(
-            has_tin & req["addr_has_zip"], None
+        req = req.assign(
+            tin_key=_join(req["tin"], req["name_control"]).where(
+                has_tin & req["addr_has_zip"], None
+            )
         )
-        rec["tin_key"] = _join(rec["tin"], rec["name_control"])
         # address path: only requests without a TIN (the two paths are mutually exclusive)
         req["addr_key"] = _join(
             req["first_norm"], req["last_norm"], req["house"], req["street_norm"], req["zip5"]
         ).where(~has_tin, None)
+        return req
+
+    @staticmethod
+    def record_keys(rec: pd.DataFrame) -> pd.DataFrame:
+        """Record features with the keys the two paths compare."""
+        rec = rec.assign(tin_key=_join(rec["tin"], rec["name_control"]))
         rec["addr_key"] = _join(
             rec["first_norm"], rec["last_norm"], rec["house"], rec["street_norm"], rec["zip5"]
         )
-        from splink import block_on
-
-        return deterministic_pairs(
-            backend, req, rec, [block_on("tin_key"), block_on("addr_key")], ["tin_key", "addr_key"]
-        )
+        return rec
 
 
 class ExactNameAddress(Strategy):

@@ -248,11 +248,11 @@ def test_report_numbers_are_the_stored_figures(first_run):
         assert f"{wrong['mean']:,.0f} ({wrong['ci_low']:,.0f} to {wrong['ci_high']:,.0f})" in row
 
 
-def _config_2025(tmp_path: Path, strategies: list[str], grid: str) -> Path:
+def _config_2025(tmp_path: Path, strategies: list[str], draws: int) -> Path:
     text = (ROOT / "configs" / "irs_ice_2025.toml").read_text()
     text = text.split("[run]")[0] + (
         f"[run]\nreplicates = 1\nstrategies = {json.dumps(strategies)}\n\n"
-        f"[calibration]\nscale = 0.5\ngrid = {grid}\n"
+        f"[calibration]\nscale = 0.5\nrequests = 0.5\ndraws = {draws}\n"
     )
     path = tmp_path / "file2025.toml"
     path.write_text(text)
@@ -263,7 +263,7 @@ def test_the_2025_file_run_reproduces_the_record_and_reports_it(tmp_path, capsys
     config = _config_2025(
         tmp_path,
         ["irs_2025", "exact_name_address"],
-        "{ never_filed_share = [0.93, 0.95] }",
+        8,
     )
     argv = [
         "run",
@@ -289,13 +289,21 @@ def test_the_2025_file_run_reproduces_the_record_and_reports_it(tmp_path, capsys
     assert manifest["resolved_scenario"]["scale"] == 0.005
     assert len(pd.read_parquet(folder / "data" / "requests.parquet")) == 6400
     published = pd.read_csv(folder / "calibration" / "published.csv")
-    assert list(published["aggregate"]) == ["match_rate", "tin_path_share", "junk_share"]
-    compositions = pd.read_csv(folder / "calibration" / "compositions.csv")
-    assert list(compositions["never_filed_share"]) == [0.93, 0.95]
+    assert list(published["aggregate"]) == [
+        "match_rate",
+        "tin_path_share",
+        "junk_share",
+        "updated_share",
+    ]
+    draws = pd.read_csv(folder / "calibration" / "draws.csv")
+    assert list(draws["draw"]) == list(range(8))
+    assert (folder / "figures" / "file_2025_allowed.svg").is_file()
     report = (folder / "report" / "report.md").read_text()
     assert "## The 2025 request file" in report
+    assert "## What the 2025 record allows" in report
+    assert f"{len(draws)} compositions of the request list" in report
     for _, row in published.iterrows():
-        assert f"| {row['label']} | {row['published']:.1%} | {row['reproduced']:.1%} |" in report
+        assert f"| {row['label']} | {row['published']:.1%} | {row['reproduced']:.1%}" in report
     # the file estimates are the run's per-100k figures times 12.8
     harm = pd.read_parquet(folder / "evaluation" / "harm_summary.parquet")
     irs = harm[(harm["strategy"] == "irs_2025") & (harm["assignment"] == "none") & harm["main"]]
@@ -310,7 +318,7 @@ def test_the_2025_file_run_reproduces_the_record_and_reports_it(tmp_path, capsys
 
 
 def test_a_calibration_without_irs_2025_is_refused(tmp_path, capsys):
-    config = _config_2025(tmp_path, ["exact_name_address"], "{ never_filed_share = [0.93] }")
+    config = _config_2025(tmp_path, ["exact_name_address"], 4)
     assert main(["run", "--config", str(config), "--out-root", str(tmp_path / "runs")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "leaves out irs_2025" in err[0]
