@@ -249,7 +249,7 @@ def _list_size(rc: RequestConfig, n_filed: int, n_never: int) -> tuple[int, int,
 
 def _list_size_with_absent(rc: RequestConfig, n_filed: int, n_never: int) -> tuple[int, int, int]:
     """List size when the share of people who left the area is set of its own."""
-    s, left = rc.never_filed_share, rc.left_area_share
+    s, left = rc.never_filed_share, float(rc.left_area_share or 0.0)
     present_never = s - left
     if rc.count is None:
         cap_f = n_filed / (1 - s) if s < 1 else np.inf

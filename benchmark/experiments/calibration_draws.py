@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.error_routes import ROUTES, route_counts, wrong_person_routes
-from benchmark.evaluation.ground_truth import ground_truth_from_tables
+from benchmark.evaluation.ground_truth import GroundTruth, ground_truth_from_tables
 from benchmark.evaluation.harm import harm_counts
 from benchmark.facts import FACTS, FILE_REQUESTS
 from benchmark.strategies import Backend
@@ -38,6 +38,9 @@ HARM_COLUMNS = ("wrong_person", "households", "people", "us_citizens", "us_citiz
 # the request-side noise families each noise multiplier scales
 NOISE_FAMILIES = {"name_noise": ("name", "dob"), "address_noise": ("address",)}
 DETENTION_SHARE_KEY = "detention"
+# settings are drawn to the hundredth: finer differences in a composition mean nothing, and the
+# design then reaches both ends of every prior range
+DECIMALS = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +118,7 @@ def design(priors: dict[str, list[float]], draws: int, seed: int) -> pd.DataFram
 
     ``left_area_share`` is drawn between its low end and the smaller of its
     high end and the draw's never-filed share (people who left never filed).
+    Every setting is rounded to :data:`DECIMALS` places.
 
     Examples
     --------
@@ -130,13 +134,15 @@ def design(priors: dict[str, list[float]], draws: int, seed: int) -> pd.DataFram
     u = sampler.random_base2(m) if 2**m == draws else sampler.random(draws)
     out = {"draw": np.arange(draws, dtype=np.int64)}
     for j, d in enumerate(dims):
-        out[d.name] = d.low + u[:, j] * (d.high - d.low)
+        out[d.name] = np.round(d.low + u[:, j] * (d.high - d.low), DECIMALS)
     table = pd.DataFrame(out)
     j = next(j for j, d in enumerate(dims) if d.name == "left_area_share")
     left = dims[j]
     high = np.minimum(left.high, table["never_filed_share"])
-    table["left_area_share"] = left.low + u[:, j] * np.maximum(high - left.low, 0.0)
-    return table.round(6)
+    table["left_area_share"] = np.round(
+        left.low + u[:, j] * np.maximum(high - left.low, 0.0), DECIMALS
+    )
+    return table
 
 
 def draw_scenario(sized: Scenario, draw: pd.Series, count: int, tin_cap: float) -> Scenario:
@@ -185,7 +191,7 @@ class Calibrator:
         self.population: Population = build_population(self.sized)
         filers = self.population.filers
         self.records = Irs2025.record_keys(record_features(filers))
-        self._truth = None
+        self._truth: GroundTruth | None = None
         log.info(
             "calibration population: %s people, %s tax records, %s requests a draw (%.0f s)",
             f"{len(self.population.persons):,}",
@@ -273,7 +279,7 @@ class Calibrator:
     def _aggregates(self, world: World, pairs: pd.DataFrame) -> dict:
         truth = world.tables["request_truth"].set_index("request_id")
         n, k = len(truth), len(pairs)
-        measured = {
+        measured: dict = {
             "requests": n,
             "disclosures": k,
             "match_rate": k / n,
@@ -300,6 +306,7 @@ class Calibrator:
     def _harm(self, world: World, pairs: pd.DataFrame) -> dict:
         if self._truth is None:
             self._truth = ground_truth_from_tables(world.tables, {"scenario": "calibration"})
+        truth = self._truth
         tables = world.tables
         person = tables["request_truth"].set_index("request_id")["person_id"]
         record_person = tables["irs_truth"].set_index("record_id")["person_id"]
@@ -314,8 +321,8 @@ class Calibrator:
         n = len(person)
         counts, households = harm_counts(
             wrong[["request_id", "record_id"]],
-            self._truth.record_address,
-            self._truth.residents,
+            truth.record_address,
+            truth.residents,
             requester,
             n,
         )
@@ -372,7 +379,7 @@ def run_draws(
     seed = scenario.seed + cal.seed
     first_n = cal.draws
     calibrator = Calibrator(scenario, backend)
-    first = _measure_all(calibrator, design(cal.priors, first_n, seed).assign(wave=1), progress)
+    first = _measure_all(calibrator, design(cal.priors, first_n, seed), progress, wave=1)
     if cal.second_wave == 0:
         return first
     settings = [p.name for p in dimensions(cal.priors)]
@@ -384,8 +391,8 @@ def run_draws(
     chosen = second_wave(
         first, candidates, cal.second_wave, settings, {t.name: t.value for t in targets}, noise
     )
-    chosen = chosen.assign(draw=np.arange(first_n, first_n + len(chosen)), wave=2)
-    second = _measure_all(calibrator, chosen, progress, offset=first_n)
+    chosen = chosen.assign(draw=np.arange(first_n, first_n + len(chosen)))
+    second = _measure_all(calibrator, chosen, progress, wave=2)
     return pd.concat([first, second], ignore_index=True)
 
 
@@ -393,21 +400,23 @@ def _measure_all(
     calibrator: Calibrator,
     table: pd.DataFrame,
     progress: Callable[[int, int, dict], None] | None,
-    offset: int = 0,
+    wave: int,
 ) -> pd.DataFrame:
     rows = []
     started = time.perf_counter()
+    offset = int(table["draw"].iloc[0]) if len(table) else 0
     for i, (_, draw) in enumerate(table.iterrows(), start=1):
-        row = calibrator.measure(draw)
+        row = {"wave": wave, **calibrator.measure(draw)}
+        row["draw"] = int(row["draw"])
         rows.append(row)
         if progress is not None:
             progress(offset + i, offset + len(table), row)
         elif i % 32 == 0 or i == len(table):
             log.info(
-                "calibration: %d/%d draws of wave %s, %d kept, %.0f s",
+                "calibration: %d/%d draws of wave %d, %d kept, %.0f s",
                 i,
                 len(table),
-                row.get("wave"),
+                wave,
                 sum(bool(r.get("kept")) for r in rows),
                 time.perf_counter() - started,
             )

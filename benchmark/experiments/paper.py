@@ -70,7 +70,8 @@ class PaperSpec:
     multipliers: tuple[float, ...]
     file_2025: str = "configs/irs_ice_2025.toml"
     file_2025_scale: float | None = None  # None: the scenario's own scale
-    file_2025_draws: int | None = None  # None: the scenario's own calibration.draws
+    # settings replacing the 2025 scenario's [calibration] ones (the reduced paper draws fewer)
+    file_2025_calibration: dict | None = None
 
 
 SPEC_FILE = PACKAGE_ROOT / "configs" / "paper.toml"
@@ -107,9 +108,7 @@ def paper_spec(version: str, path: Path = SPEC_FILE) -> PaperSpec:
             file_2025_scale=(
                 None if table.get("file_2025_scale") is None else float(table["file_2025_scale"])
             ),
-            file_2025_draws=(
-                None if table.get("file_2025_draws") is None else int(table["file_2025_draws"])
-            ),
+            file_2025_calibration=dict(table.get("file_2025_calibration") or {}) or None,
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: [{version}]: {exc}") from None
@@ -224,7 +223,7 @@ def paper(
         out_root=runs_root,
         backend=backend,
         scale=spec.file_2025_scale,
-        draws=spec.file_2025_draws,
+        calibration=spec.file_2025_calibration,
     )
     tables.update(file_2025_tables(file_run.folder))
     with atomic_folder(out, force=True, kind="paper", inputs=[runs_root]) as tmp:
@@ -272,7 +271,12 @@ def _readme(spec: PaperSpec, reduced: bool) -> str:
         f"sensitivity sweep (request noise x {multipliers}; strategies "
         f"{', '.join(spec.sensitivity_strategies)}) and `itin-bench run --config {spec.file_2025}`"
         + (f" --scale {spec.file_2025_scale:g}" if spec.file_2025_scale else "")
-        + (f" with {spec.file_2025_draws} calibration draws" if spec.file_2025_draws else "")
+        + (
+            " with calibration settings "
+            + ", ".join(f"{k} = {v}" for k, v in spec.file_2025_calibration.items())
+            if spec.file_2025_calibration
+            else ""
+        )
         + " (the 2025 request file). Do not edit by hand.",
         "",
         "| file | what it shows | made from |",

@@ -62,7 +62,7 @@ def run(
     force: bool = False,
     backend=None,
     scale: float | None = None,
-    draws: int | None = None,
+    calibration: dict | None = None,
 ) -> RunResult:
     """Run the main job for one scenario file; see the module docstring.
 
@@ -79,8 +79,8 @@ def run(
         Where Splink runs (default: embedded DuckDB).
     scale : float, optional
         Replaces the scenario's ``scale`` (size of the world and request list).
-    draws : int, optional
-        Replaces ``calibration.draws`` (the reduced paper draws fewer).
+    calibration : dict, optional
+        Replaces settings of ``[calibration]`` (the reduced paper draws fewer).
 
     Returns
     -------
@@ -89,8 +89,8 @@ def run(
     from benchmark.strategies import Backend
 
     scenario = check_config(config, scale=scale)
-    if draws is not None:
-        scenario = scenario.with_overrides(calibration={"draws": draws})
+    if calibration:
+        scenario = scenario.with_overrides(calibration=calibration)
     names = resolve_strategies(scenario, config)
     backend = backend or Backend()
     folder = Path(out_root) / scenario.name

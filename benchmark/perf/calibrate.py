@@ -62,16 +62,15 @@ def perf_calibrate(
     }
     with atomic_folder(out, force=False, kind="perf") as folder:
         (folder / "calibrate.json").write_text(json.dumps(figures, indent=2) + "\n")
-        write_csv(
-            table[["draw", "status", "kept", "seconds"]], folder / "draw_seconds.csv", index=False
-        )
+        write_csv(table, folder / "draws.csv", index=False, float_format="%.10g")
         (folder / "README.md").write_text(
             "# The 2025 calibration: time and memory\n\n"
             f"Made by `{command}` on {machine}.\n\n"
             "`calibrate.json`: the whole calibration (one population and tax file, then every "
             "draw) in one process: total wall time, the set-up (population, record keys) and the "
-            "median draw, and the process's peak resident memory; `draw_seconds.csv`: each "
-            "draw's time.\n",
+            "median draw, the process's peak resident memory, and the load average before it "
+            "started; `draws.csv`: every draw as the run's `calibration/draws.csv` holds it, "
+            "with its time (`seconds`).\n",
             encoding="utf-8",
         )
     return [

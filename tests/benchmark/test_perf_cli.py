@@ -171,3 +171,33 @@ def test_perf_scaling_refuses_bad_sizes_and_a_full_folder_before_work(tmp_path):
         assert len(errors) == 1 and words in errors[0], out.stderr
     assert (busy / "keep.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]
+
+
+def test_perf_calibrate_records_time_memory_and_every_draw(tmp_path, capsys):
+    import json
+
+    from benchmark.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    text = (
+        (root / "configs" / "irs_ice_2025.toml")
+        .read_text()
+        .replace("scale = 0.1\n", "scale = 0.003\n", 1)
+    )
+    config = tmp_path / "small.toml"
+    config.write_text(text)
+    out = tmp_path / "perf"
+    assert (
+        main(["perf", "calibrate", "--config", str(config), "--draws", "4", "--out", str(out)]) == 0
+    )
+    printed = capsys.readouterr().out
+    figures = json.loads((out / "calibrate.json").read_text())
+    # 4 draws over the prior are too few to fit the second wave's emulator on
+    assert figures["draws"] == 4 and figures["peak_rss_mib"] > 0 and figures["machine"]
+    assert f"{figures['draws']} draws" in printed and "peak memory" in printed
+    assert len((out / "draws.csv").read_text().splitlines()) == figures["draws"] + 1
+    # a second run refuses the folder it would overwrite
+    assert (
+        main(["perf", "calibrate", "--config", str(config), "--draws", "4", "--out", str(out)]) == 2
+    )
+    assert "not empty" in capsys.readouterr().err
