@@ -24,7 +24,13 @@ import pandas as pd
 
 from benchmark.evaluation.error_routes import route_counts, wrong_person_routes
 from benchmark.experiments import calibration_analysis as analysis
-from benchmark.experiments.calibration_draws import TARGETS, dimensions, run_draws
+from benchmark.experiments.calibration_draws import (
+    TARGETS,
+    address_differs,
+    dimensions,
+    run_draws,
+    wrong_person,
+)
 from benchmark.facts import FILE_REQUESTS
 from benchmark.safe_output import write_csv
 from benchmark.strategies import Backend, get_strategy
@@ -88,18 +94,9 @@ def updated_addresses(
     pairs: pd.DataFrame, requests: pd.DataFrame, records: pd.DataFrame
 ) -> np.ndarray:
     """Whether each disclosure's address differs from the request's (house, street or ZIP)."""
-    cols = ["house", "street_norm", "zip5"]
     req = request_features(requests[requests["request_id"].isin(pairs["request_id"])])
     rec = record_features(records[records["record_id"].isin(pairs["record_id"])])
-    both = (
-        pairs[["request_id", "record_id"]]
-        .merge(req[["request_id", *cols]], on="request_id", how="left")
-        .merge(rec[["record_id", *cols]], on="record_id", how="left", suffixes=("", "_record"))
-    )
-    same = np.ones(len(both), dtype=bool)
-    for c in cols:
-        same &= (both[c] == both[f"{c}_record"]).fillna(False).to_numpy(dtype=bool)
-    return ~same
+    return address_differs(pairs, req, rec)
 
 
 def compare_with_published(measured: dict[str, float], z: float, soft_extra: float) -> pd.DataFrame:
@@ -230,12 +227,7 @@ def run_routes(
     pairs: pd.DataFrame, tables: dict[str, pd.DataFrame], noise_log: pd.DataFrame
 ) -> pd.DataFrame:
     """The run's wrong-person ``irs_2025`` disclosures by route, in the world and for the file."""
-    person = tables["request_truth"].set_index("request_id")["person_id"]
-    record_person = tables["irs_truth"].set_index("record_id")["person_id"]
-    wrong = pairs[
-        person.reindex(pairs["request_id"]).to_numpy()
-        != record_person.reindex(pairs["record_id"]).to_numpy()
-    ]
+    wrong = wrong_person(pairs, tables)
     counts = route_counts(wrong_person_routes(wrong, tables, noise_log))
     counts["file"] = counts["disclosures"] * (FILE_REQUESTS / len(tables["requests"]))
     return counts

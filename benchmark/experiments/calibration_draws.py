@@ -258,18 +258,7 @@ class Calibrator:
             ],
             ignore_index=True,
         )
-        pairs = pairs.merge(
-            req[["request_id", "house", "street_norm", "zip5"]], on="request_id", how="left"
-        ).merge(
-            self.records[["record_id", "house", "street_norm", "zip5"]],
-            on="record_id",
-            how="left",
-            suffixes=("", "_record"),
-        )
-        same = np.ones(len(pairs), dtype=bool)
-        for c in ("house", "street_norm", "zip5"):
-            same &= (pairs[c] == pairs[f"{c}_record"]).fillna(False).to_numpy(dtype=bool)
-        pairs["updated"] = ~same
+        pairs["updated"] = address_differs(pairs, req, self.records)
         # the world as drawn at the solved share: requests ranked past it carry no TIN
         requests = world.tables["requests"]
         beyond = rank.reindex(requests["request_id"]).to_numpy() >= best
@@ -309,11 +298,7 @@ class Calibrator:
         truth = self._truth
         tables = world.tables
         person = tables["request_truth"].set_index("request_id")["person_id"]
-        record_person = tables["irs_truth"].set_index("record_id")["person_id"]
-        wrong = pairs[
-            person.reindex(pairs["request_id"]).to_numpy()
-            != record_person.reindex(pairs["record_id"]).to_numpy()
-        ]
+        wrong = wrong_person(pairs, tables)
         home = tables["persons"].set_index("person_id")["household_id"]
         requester = pd.Series(
             home.reindex(person.to_numpy()).to_numpy(), index=person.index
@@ -344,6 +329,38 @@ class Calibrator:
             out[f"route_{r.name}"] = int(routes.set_index("route").at[r.name, "disclosures"])
         out["tin_path_wrong_person"] = int((wrong["path"] == "tin").sum())
         return out
+
+
+ADDRESS_FEATURES = ("house", "street_norm", "zip5")
+
+
+def address_differs(pairs: pd.DataFrame, req: pd.DataFrame, rec: pd.DataFrame) -> np.ndarray:
+    """Whether each pair's record gives an address other than its request's.
+
+    ``req`` and ``rec`` are feature tables (:mod:`benchmark.strategies.features`);
+    the address is the normalised house number, street and ZIP code, and a
+    part missing on either side counts as different.
+    """
+    cols = list(ADDRESS_FEATURES)
+    both = (
+        pairs[["request_id", "record_id"]]
+        .merge(req[["request_id", *cols]], on="request_id", how="left")
+        .merge(rec[["record_id", *cols]], on="record_id", how="left", suffixes=("", "_record"))
+    )
+    same = np.ones(len(both), dtype=bool)
+    for c in cols:
+        same &= (both[c] == both[f"{c}_record"]).fillna(False).to_numpy(dtype=bool)
+    return ~same
+
+
+def wrong_person(pairs: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The pairs whose record is not the requested person's (from the world's truth tables)."""
+    person = tables["request_truth"].set_index("request_id")["person_id"]
+    owner = tables["irs_truth"].set_index("record_id")["person_id"]
+    return pairs[
+        person.reindex(pairs["request_id"]).to_numpy()
+        != owner.reindex(pairs["record_id"]).to_numpy()
+    ]
 
 
 def poisson_interval(k: int) -> tuple[float, float]:
