@@ -124,13 +124,24 @@ def _finish(folder: Path, out_root: Path) -> tuple[subprocess.Popen, str]:
 
 def _kill_while_linking(folder: Path, out_root: Path, sig: signal.Signals) -> subprocess.Popen:
     """Start a run that holds the plugin's link stage open, wait until its temporary folder
-    exists (the stage is under way), send ``sig`` and wait for the process to end."""
+    exists and carries its marker (the stage is under way), send ``sig`` and wait for the
+    process to end.  A folder killed before its marker is written is not provably ours, and
+    the next run rightly leaves it; waiting for the marker keeps a loaded machine from
+    killing the writer in that instant."""
+    from data_gen.folders import read_marker
+
     links = out_root / "interrupted" / "links"
     prefix = f".{PLUGIN}.tmp-"
     proc = _start(folder, out_root, hold=folder / "never-created")
+
+    def marked() -> bool:
+        return links.is_dir() and any(
+            p.name.startswith(prefix) and read_marker(p) is not None for p in links.iterdir()
+        )
+
     try:
         deadline = time.monotonic() + 180
-        while not (links.is_dir() and any(p.name.startswith(prefix) for p in links.iterdir())):
+        while not marked():
             if proc.poll() is not None:
                 pytest.fail(
                     f"the run ended (exit {proc.returncode}) before linking with {PLUGIN} "
