@@ -211,7 +211,7 @@ def write_calibration(
             "run_disclosures": measured["disclosures"],
             "calibration_scale": scenario.scale * cal.scale,
             "draw_requests": int(draws["requests"].dropna().iloc[0])
-            if draws["requests"].notna().any()
+            if "requests" in draws and draws["requests"].notna().any()
             else 0,
             "draws": len(draws),
             "kept": int(analysis.kept(draws).shape[0]),

@@ -8,7 +8,12 @@ import re
 
 import pytest
 
-from benchmark.experiments import calibration
+from benchmark.experiments import (
+    calibration,
+    calibration_analysis,
+    calibration_draws,
+    calibration_waves,
+)
 from benchmark.facts import FACTS
 
 
@@ -34,9 +39,14 @@ def test_source_labels_follow_the_shared_facts():
         assert fact.url.startswith("https://") and fact.counts and fact.source
 
 
-def test_calibration_module_writes_no_published_figure_of_its_own():
-    """Numbers of 1,000 or more in the module's code or text must come from FACTS."""
-    tree = ast.parse(inspect.getsource(calibration))
+@pytest.mark.parametrize(
+    "module",
+    [calibration, calibration_draws, calibration_analysis, calibration_waves],
+    ids=lambda m: m.__name__.rsplit(".", 1)[-1],
+)
+def test_calibration_modules_write_no_published_figure_of_their_own(module):
+    """Numbers of 1,000 or more in the modules' code or text must come from FACTS."""
+    tree = ast.parse(inspect.getsource(module))
     known = {f"{f.value:,}" for f in FACTS.values()}
     scales = {10**k for k in range(3, 7)}  # per-1,000 ... per-1,000,000 scalings
     for node in ast.walk(tree):
