@@ -100,6 +100,10 @@ def _start(folder: Path, out_root: Path, *, hold: Path | None = None) -> subproc
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            # a suite started in the background of a shell without job control inherits an
+            # ignored SIGINT, and Python then never raises KeyboardInterrupt: give the run the
+            # default, as a terminal would
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     return proc
 
