@@ -179,3 +179,61 @@ def choose_threshold(
             return float(best["threshold"].iloc[0]), False
         return float(ok["threshold"].iloc[0]), True
     raise ValueError(f"unknown operating point kind {point.kind!r}")
+
+
+def match_probability(scores: np.ndarray, scale: str | None) -> np.ndarray | None:
+    """The model's match probability behind each score, or None when the scores are not one.
+
+    ``scale`` is a strategy's ``score_scale``: ``"probability"`` (the score is
+    P(match)) or ``"match_weight"`` (Splink's log2 odds, prior included).
+
+    Examples
+    --------
+    >>> match_probability(np.array([0.0, 1.0]), "match_weight").tolist()
+    [0.5, 0.6666666666666666]
+    >>> match_probability(np.array([0.2]), None) is None
+    True
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scale == "probability":
+        return np.clip(scores, 0.0, 1.0)
+    if scale == "match_weight":
+        # 1 / (1 + 2^-w), computed without overflow for large |w|
+        return np.exp2(-np.logaddexp2(0.0, -scores))
+    return None
+
+
+def model_threshold(
+    scores: np.ndarray, probabilities: np.ndarray, target: float
+) -> tuple[float, bool, float]:
+    """The lowest threshold whose accepted pairs' mean match probability is at least ``target``.
+
+    This is the precision the model itself claims for a decision, with no
+    labels: an agency could set it.  Pairs with equal scores are accepted
+    together, as everywhere in the sweep.
+
+    Returns
+    -------
+    (threshold, reached, claimed_precision)
+        When even the most probable pairs fall short of ``target``, the
+        highest score, unreached, with its claim.  No pairs: ``inf``,
+        unreached, NaN.
+
+    Examples
+    --------
+    >>> model_threshold(np.array([3.0, 2.0, 1.0]), np.array([1.0, 0.99, 0.5]), 0.99)
+    (2.0, True, 0.995)
+    """
+    scores = np.asarray(scores, dtype=float)
+    if len(scores) == 0:
+        return float("inf"), False, float("nan")
+    order = np.argsort(-scores, kind="stable")
+    s = scores[order]
+    last = np.flatnonzero(np.append(s[1:] != s[:-1], True))
+    claimed = np.cumsum(np.asarray(probabilities, dtype=float)[order])[last] / (last + 1)
+    # the claim falls as the threshold falls (probability rises with score): a prefix reaches it
+    ok = np.flatnonzero(claimed >= target)
+    if len(ok) == 0:
+        return float(s[last[0]]), False, float(claimed[0])
+    i = ok[-1]
+    return float(s[last[i]]), True, float(claimed[i])
