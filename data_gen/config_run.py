@@ -179,7 +179,14 @@ class CalibrationConfig:
     )
 
 
-OPERATING_POINT_CHOICES = ("precision_0.95", "precision_0.99", "recall_0.90")
+OPERATING_POINT_CHOICES = (
+    "training_precision_0.99",
+    "training_precision_0.95",
+    "model_precision_0.99",
+    "precision_0.95",
+    "precision_0.99",
+    "recall_0.90",
+)
 
 
 @dataclass(frozen=True)
@@ -198,8 +205,10 @@ class RunConfig:
         maximum=100,
     )
     operating_point: str = setting(
-        "precision_0.99",
+        "training_precision_0.99",
         "choice",
-        "main operating point of scored strategies; rules are shown at their own decision",
+        "main operating point of scored strategies (training_* and model_* are ones an agency "
+        "could set; precision_* and recall_* are best cases chosen with the truth); rules are "
+        "shown at their own decision",
         choices=OPERATING_POINT_CHOICES,
     )

@@ -136,7 +136,17 @@ def add_evaluate(sub: argparse._SubParsersAction) -> None:
         "--operating-point",
         default=DEFAULT_MAIN,
         choices=MAIN_CHOICES,
-        help="main operating point of scored strategies (rules use their own decision)",
+        help="main operating point of scored strategies (rules use their own decision); "
+        "training_* needs --thresholds, else the first of model_precision_0.99, "
+        "precision_0.99 the strategy has is used",
+    )
+    p.add_argument(
+        "--thresholds",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="thresholds tuned on another labelled world of the scenario: its evaluation "
+        "folder, or a thresholds.csv; they set the training_* operating points",
     )
     p.add_argument("--force", action="store_true", help="replace an existing evaluation folder")
     p.add_argument(
@@ -173,7 +183,7 @@ def _print_figures(m: dict, out: Path) -> None:
     print(
         f"{m['n_requests']:,} requests, {m['true_pairs']:,} true pairs, {m['replicates']} world(s). "
         "Each strategy at its main operating point (rules: their own decision; scored strategies: "
-        "a threshold chosen with the ground truth), no one-to-one"
+        "the point named after them), no one-to-one"
         + (", mean over worlds" if several else "")
         + " [95% interval]"
         + ", per 100,000 requests:"
@@ -198,6 +208,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         args.out,
         replicates=args.replicates,
         main_point=args.operating_point,
+        thresholds=args.thresholds,
         backend=chosen,
         force=args.force,
         suppress_below=args.suppress_below,

@@ -8,7 +8,6 @@ the wrong-person rate by group.  The tables are written as CSV and Parquet.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -16,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from benchmark.evaluation.disparities import disparities
+from benchmark.evaluation.error_causes import CauseTables, cause_counts, error_causes
 from benchmark.evaluation.ground_truth import GroundTruth, load_ground_truth
 from benchmark.evaluation.harm import harm_counts
 from benchmark.evaluation.link_runs import LinkRun, find_link_folders, load_link_run, registry_order
@@ -27,14 +25,22 @@ from benchmark.evaluation.metrics import (
     choose_threshold,
     counts_at,
     label_pairs,
+    match_probability,
+    model_threshold,
     threshold_sweep,
 )
-from benchmark.evaluation.operating_points import DEFAULT_MAIN, MAIN_CHOICES, OPERATING_POINTS
+from benchmark.evaluation.operating_points import (
+    DEFAULT_MAIN,
+    MAIN_CHOICES,
+    MAIN_FALLBACK,
+    OPERATING_POINTS,
+)
 from benchmark.evaluation.outcomes import per_100k, request_outcomes
-from benchmark.safe_output import write_csv
+from benchmark.evaluation.reliability import reliability
+from benchmark.evaluation.writing import write_tables
 from benchmark.strategies.assignment import one_to_one
 from benchmark.tables.user_tables import UserTables
-from data_gen.dataset import atomic_folder, check_output_folder, package_versions
+from data_gen.dataset import check_output_folder, package_versions
 from data_gen.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -50,31 +56,67 @@ TABLE_NAMES = (
     "harm_households",
     "disparities",
     "blocking",
+    "request_disclosures",
+    "reliability",
+)
+# tables with a row per request or disclosure, or figures the small-count
+# suppression does not model: left out of suppressed evaluations
+PER_UNIT_TABLES = ("request_disclosures", "error_cause_disclosures", "paired_differences")
+# tables built by concatenating per-run frames (the others from one dict per row)
+CONCATENATED = (
+    "threshold_sweep",
+    "harm_households",
+    "disparities",
+    "request_disclosures",
+    "reliability",
 )
 
 
 def evaluate_runs(
-    truth: GroundTruth, runs: list[LinkRun], main_point: str = DEFAULT_MAIN
+    truth: GroundTruth,
+    runs: list[LinkRun],
+    main_point: str = DEFAULT_MAIN,
+    *,
+    thresholds: pd.DataFrame | None = None,
+    causes: CauseTables | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Evaluate every link run against the ground truth.
 
     Each strategy's *main* operating point (column ``main``) is its natural
-    decision for rules and ``main_point`` for scored strategies.
+    decision for rules and ``main_point`` for scored strategies, or when it
+    has no decision there the first of :data:`MAIN_FALLBACK` it has.
+
+    Parameters
+    ----------
+    truth : GroundTruth
+        The evaluated world's truth.
+    runs : list of LinkRun
+        Its link runs, one per strategy.
+    main_point : str
+        The scored strategies' main operating point.
+    thresholds : DataFrame, optional
+        The ``training_*`` points' thresholds, tuned on another labelled world
+        (:func:`benchmark.evaluation.tuning.read_thresholds`); without them
+        those points are absent.
+    causes : CauseTables, optional
+        The world tables behind the error causes (generated worlds); with
+        them ``error_causes`` and ``error_cause_disclosures`` are added.
 
     Returns
     -------
     dict of DataFrame
-        One table per name in :data:`TABLE_NAMES`.
+        One table per name in :data:`TABLE_NAMES` (the error-cause tables
+        only with ``causes``).
     """
     names = [r.strategy for r in runs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(f"strategy {dupes[0]} is given twice; pass one link folder per strategy")
-    parts: dict[str, list] = {name: [] for name in TABLE_NAMES}
+    parts: dict[str, list] = {name: [] for name in (*TABLE_NAMES, "wrong")}
     for run in runs:
         t0 = time.perf_counter()
         for assignment in ASSIGNMENTS:
-            _evaluate_one(truth, run, assignment, parts, main_point)
+            _evaluate_one(truth, run, assignment, parts, main_point, thresholds)
         log.info("evaluated %s in %.1f s", run.strategy, time.perf_counter() - t0)
         parts["blocking"].append(
             {
@@ -86,17 +128,88 @@ def evaluate_runs(
                 "link_one_to_one": bool(run.manifest.get("one_to_one", False)),
             }
         )
+    wrong = parts.pop("wrong")
     tables = {}
     for name, rows in parts.items():
-        if name in ("threshold_sweep", "harm_households", "disparities"):
+        if name in CONCATENATED:
             tables[name] = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
         else:
             tables[name] = pd.DataFrame(rows)
+    if causes is not None and truth.households_known:
+        tables.update(cause_tables(wrong, causes, tables["outcomes"]))
     return tables
 
 
+def cause_tables(
+    wrong: list[pd.DataFrame], causes: CauseTables, outcomes: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """``error_cause_disclosures`` (one row per wrong-person disclosure) and ``error_causes``.
+
+    ``error_causes`` has every route of every reported decision, zeros
+    included, so its counts sum to each decision's wrong-person total.
+    """
+    columns = [*KEYS, "request_id", "record_id"]
+    frame = pd.concat(wrong, ignore_index=True) if wrong else pd.DataFrame(columns=columns)
+    per = error_causes(frame[columns], causes, KEYS)
+    decisions = outcomes[KEYS] if len(outcomes) else pd.DataFrame(columns=KEYS)
+    return {
+        "error_cause_disclosures": per,
+        "error_causes": cause_counts(per, KEYS, combinations=decisions),
+    }
+
+
+def _choices(
+    run: LinkRun,
+    assignment: str,
+    pairs: pd.DataFrame,
+    sweep: pd.DataFrame,
+    probabilities: np.ndarray | None,
+    thresholds: pd.DataFrame | None,
+) -> dict[str, tuple[float, bool, float]]:
+    """Each operating point's (threshold, target reached, claimed precision) for one run."""
+    tuned = {}
+    if thresholds is not None and not run.rule:
+        rows = thresholds[
+            (thresholds["strategy"] == run.strategy) & (thresholds["assignment"] == assignment)
+        ]
+        tuned = {r.operating_point: r for r in rows.itertuples(index=False)}
+    chosen = {}
+    for point in OPERATING_POINTS:
+        if point.kind == "training":
+            row = tuned.get(point.name)
+            if row is not None:
+                claim = float(row.tuning_precision)
+                chosen[point.name] = (float(row.threshold), bool(row.tuning_reached), claim)
+        elif point.kind == "model":
+            if probabilities is not None and not run.rule:
+                assert point.target is not None
+                chosen[point.name] = model_threshold(
+                    pairs["score"].to_numpy(), probabilities, point.target
+                )
+        else:
+            picked = choose_threshold(sweep, point, run.natural_threshold)
+            if picked is not None:
+                chosen[point.name] = (*picked, float("nan"))
+    return chosen
+
+
+def _main_point(run: LinkRun, chosen: dict, main_point: str) -> str:
+    """The run's main point: natural for rules, else the first reached of the chain."""
+    if run.rule:
+        return "natural"
+    for name in (main_point, *MAIN_FALLBACK):
+        if name in chosen and chosen[name][1]:
+            return name
+    return main_point
+
+
 def _evaluate_one(
-    truth: GroundTruth, run: LinkRun, assignment: str, parts: dict, main_point: str
+    truth: GroundTruth,
+    run: LinkRun,
+    assignment: str,
+    parts: dict,
+    main_point: str,
+    thresholds: pd.DataFrame | None,
 ) -> None:
     pairs = run.pairs if assignment == "none" else one_to_one(run.pairs)
     is_true = label_pairs(pairs, truth.truth)
@@ -106,17 +219,36 @@ def _evaluate_one(
             ["strategy", "assignment", *sweep.columns]
         ]
     )
+    probabilities = match_probability(pairs["score"].to_numpy(), run.score_scale)
+    if probabilities is not None and len(pairs):
+        table = reliability(probabilities, is_true)
+        parts["reliability"].append(
+            table.assign(strategy=run.strategy, assignment=assignment)[
+                ["strategy", "assignment", *table.columns]
+            ]
+        )
+    chosen = _choices(run, assignment, pairs, sweep, probabilities, thresholds)
+    main_name = _main_point(run, chosen, main_point)
     requester_household = truth.requests.set_index("request_id")["household_id"]
     for point in OPERATING_POINTS:
-        chosen = choose_threshold(sweep, point, run.natural_threshold)
-        if chosen is None:
+        if point.name not in chosen:
             continue
-        threshold, reached = chosen
+        threshold, reached, claimed = chosen[point.name]
         key = {"strategy": run.strategy, "assignment": assignment, "operating_point": point.name}
-        main = point.name == ("natural" if run.rule else main_point)
+        main = point.name == main_name
         row = counts_at(sweep, threshold, truth.n_true)
         parts["operating_points"].append(
-            {**key, "main": main, "target": point.target, "target_reached": reached, **row}
+            {
+                **key,
+                "main": main,
+                "target": point.target,
+                "target_reached": reached,
+                "deployable": point.deployable,
+                "selection": point.selection,
+                **row,
+                "claimed_precision": claimed,
+                "precision_gap": row["precision"] - claimed,
+            }
         )
         if not reached:
             # no decision is reported at a target the strategy cannot reach
@@ -127,10 +259,15 @@ def _evaluate_one(
         parts["outcomes"].append({**head, **request_outcomes(decisions, truth.requests)})
         disp = disparities(decisions, truth.requests, truth.dimensions)
         parts["disparities"].append(disp.assign(**key)[[*KEYS, *disp.columns]])
+        per_request = _request_disclosures(decisions)
+        parts["request_disclosures"].append(
+            per_request.assign(**key)[[*KEYS, *per_request.columns]]
+        )
         if not truth.households_known:
             continue
         wrong = decisions[~decisions["is_true"]]
         right = decisions[decisions["is_true"]]
+        parts["wrong"].append(wrong[["request_id", "record_id"]].assign(**key))
         homes = {}
         harm: dict[str, float] = {"n_requests": truth.n_requests}
         for kind, chosen_pairs, prefix in (
@@ -155,6 +292,14 @@ def _evaluate_one(
             )
 
 
+def _request_disclosures(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Wrong-person and correct disclosures per request with any: the clusters of the intervals."""
+    g = decisions.groupby("request_id", sort=True)["is_true"]
+    out = pd.DataFrame({"correct": g.sum().astype("int64"), "disclosed": g.size()})
+    out["wrong_person"] = (out.pop("disclosed") - out["correct"]).astype("int64")
+    return out.reset_index()[["request_id", "wrong_person", "correct"]]
+
+
 def evaluate(
     data: str | Path | UserTables,
     pairs: list[Path],
@@ -163,6 +308,7 @@ def evaluate(
     replicates: int = 1,
     replicate_world: Callable[[list[LinkRun], int], dict[str, pd.DataFrame]] | None = None,
     main_point: str = DEFAULT_MAIN,
+    thresholds: str | Path | pd.DataFrame | None = None,
     force: bool = False,
     suppress_below: int | None = None,
 ) -> dict:
@@ -194,6 +340,13 @@ def evaluate(
     main_point : str
         The operating point reported first for scored strategies (rules are
         reported at their natural decision).
+    thresholds : path or DataFrame, optional
+        Thresholds tuned on another labelled world of the scenario: a
+        ``thresholds.csv`` (or its folder) or another world's evaluation
+        folder (:func:`benchmark.evaluation.tuning.read_thresholds`).  They
+        set the ``training_*`` operating points of every world evaluated
+        here; without them those points are absent and the main point falls
+        back along :data:`~benchmark.evaluation.operating_points.MAIN_FALLBACK`.
     suppress_below : int, optional
         Blank every count from 1 to this number minus one, and the figures
         computed from them (:mod:`benchmark.evaluation.privacy`), for runs on real data.
@@ -203,20 +356,37 @@ def evaluate(
     dict
         The evaluation manifest.
     """
+    from benchmark.evaluation.error_causes import load_cause_tables
     from benchmark.evaluation.ground_truth import user_ground_truth
+    from benchmark.evaluation.tuning import read_thresholds
 
     user = data if isinstance(data, UserTables) else None
     _check_options(user, replicates, replicate_world, main_point, suppress_below)
     out = Path(out)
     inputs = [*(user.input_paths if user is not None else [Path(str(data))]), *map(Path, pairs)]
     check_output_folder(out, force=force, kind="evaluation", inputs=inputs)
+    tuned = (
+        thresholds
+        if thresholds is None or isinstance(thresholds, pd.DataFrame)
+        else read_thresholds(thresholds)
+    )
     started = time.perf_counter()
     truth = user_ground_truth(data) if isinstance(data, UserTables) else load_ground_truth(data)
     runs = sorted(
         (load_link_run(folder, truth) for folder in find_link_folders(pairs)),
         key=registry_order,
     )
-    tables = _tables(truth, runs, replicates, replicate_world, main_point, suppress_below)
+    causes = load_cause_tables(data) if user is None and truth.households_known else None
+    tables = _tables(
+        truth,
+        runs,
+        replicates,
+        replicate_world,
+        main_point,
+        suppress_below,
+        thresholds=tuned,
+        causes=causes,
+    )
     manifest = {
         "data": user.describe() if user is not None else str(data),
         "labelled": truth.labelled,
@@ -230,10 +400,13 @@ def evaluate(
         "true_pairs": truth.n_true if truth.labelled else None,
         "links": {r.strategy: str(r.folder) for r in runs},
         "strategies": [{"name": r.strategy, **r.style} for r in runs],
-        "operating_points": [
-            {"name": p.name, "kind": p.kind, "target": p.target} for p in OPERATING_POINTS
-        ],
-        "threshold_selection": "oracle: chosen with each world's ground truth",
+        "operating_points": [p.describe() for p in OPERATING_POINTS],
+        "thresholds": None if thresholds is None else str(thresholds),
+        "threshold_selection": (
+            "training_*: tuned on another labelled world of the scenario; model_*: from the "
+            "model's own probabilities; precision_* and recall_*: best case, chosen with "
+            "each world's ground truth"
+        ),
         "packages": package_versions(),
     }
     write_tables(tables, out, manifest, started=started, force=force, inputs=inputs)
@@ -272,85 +445,31 @@ def _tables(
     replicate_world: Callable | None,
     main_point: str,
     suppress_below: int | None,
+    *,
+    thresholds: pd.DataFrame | None = None,
+    causes: CauseTables | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The tables of one evaluation: world 0's, figures over worlds, small counts suppressed."""
-    from benchmark.evaluation.aggregate import headline_figures, intervals
+    from benchmark.evaluation.pooled import pooled_tables
     from benchmark.evaluation.privacy import suppress_small_counts
     from benchmark.evaluation.score_distribution import unlabelled_tables
 
     if truth.labelled:
-        tables = evaluate_runs(truth, runs, main_point)
-        figures = [headline_figures(tables, 0)]
+        tables = evaluate_runs(truth, runs, main_point, thresholds=thresholds, causes=causes)
+        worlds = [tables]
         for k in range(1, replicates):
             assert replicate_world is not None  # checked by _check_options
             log.info("replicate %d of %d", k + 1, replicates)
-            figures.append(headline_figures(replicate_world(runs, k), k))
-        tables["replicate_figures"] = pd.concat(figures, ignore_index=True)
-        tables["intervals"] = intervals(tables["replicate_figures"])
+            worlds.append(replicate_world(runs, k))
+        tables = {**tables, **pooled_tables(worlds)}
         if not truth.households_known:
             for name in ("harm_summary", "harm_households"):
                 del tables[name]
     else:
         tables = unlabelled_tables(runs, truth.n_requests)
     if suppress_below is not None:
+        # per-request and per-disclosure tables are microdata on ids: not published under suppression
+        for name in PER_UNIT_TABLES:
+            tables.pop(name, None)
         tables = suppress_small_counts(tables, suppress_below)
     return tables
-
-
-SWEEP_CSV_ROWS = 10_000
-
-
-def thin_sweep(
-    sweep: pd.DataFrame, operating_points: pd.DataFrame, max_rows: int = SWEEP_CSV_ROWS
-) -> pd.DataFrame:
-    """At most about ``max_rows`` thresholds per strategy and assignment, for the CSV copy.
-
-    Keeps evenly spaced rows (by rank), the first and last, and every
-    operating point's threshold; the Parquet copy keeps every threshold.
-    """
-    parts = []
-    for (strategy, assignment), group in sweep.groupby(["strategy", "assignment"], sort=False):
-        if len(group) <= max_rows:
-            parts.append(group)
-            continue
-        keep = np.zeros(len(group), dtype=bool)
-        keep[np.linspace(0, len(group) - 1, max_rows).round().astype(int)] = True
-        ops = operating_points[
-            (operating_points["strategy"] == strategy)
-            & (operating_points["assignment"] == assignment)
-        ]
-        keep |= group["threshold"].isin(ops["threshold"]).to_numpy()
-        parts.append(group[keep])
-    return pd.concat(parts, ignore_index=True)
-
-
-def write_tables(
-    tables: dict[str, pd.DataFrame],
-    out: Path,
-    manifest: dict,
-    *,
-    started: float,
-    force: bool,
-    inputs: list[Path] | tuple = (),
-) -> None:
-    """Write each table as CSV and Parquet plus ``evaluation_manifest.json``, atomically.
-
-    ``threshold_sweep.csv`` is thinned by :func:`thin_sweep` when a strategy
-    has more than :data:`SWEEP_CSV_ROWS` distinct scores; the Parquet copy
-    holds every threshold.
-    """
-    with atomic_folder(out, force=force, kind="evaluation", inputs=inputs) as tmp:
-        for name, table in tables.items():
-            csv = table
-            if name == "threshold_sweep" and not table.empty:
-                csv = thin_sweep(table, tables["operating_points"])
-            write_csv(csv, tmp / f"{name}.csv", index=False)
-            pq.write_table(
-                pa.Table.from_pandas(table, preserve_index=False), tmp / f"{name}.parquet"
-            )
-        manifest = {
-            **manifest,
-            "tables": sorted(tables),
-            "seconds": round(time.perf_counter() - started, 3),
-        }
-        (tmp / "evaluation_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

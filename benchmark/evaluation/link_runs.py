@@ -32,6 +32,7 @@ class LinkRun:
     blocking: dict
     folder: Path
     rule: bool = False
+    score_scale: str | None = None
 
     @property
     def style(self) -> dict[str, str | None]:
@@ -96,6 +97,12 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
         raise InputError(
             f"{folder}/link_manifest.json: colour must be a hex code like '#0072B2', not {colour!r}"
         )
+    score_scale = manifest.get("score_scale", _registry_scale(str(manifest["strategy"])))
+    if score_scale not in SCORE_SCALES:
+        raise InputError(
+            f"{folder}/link_manifest.json: score_scale must be one of "
+            f"{', '.join(map(str, SCORE_SCALES))}, not {score_scale!r}"
+        )
     data = truth.manifest
     if data.get("inputs_sha256") is not None:
         if manifest.get("data_inputs_sha256") != data["inputs_sha256"]:
@@ -128,7 +135,19 @@ def load_link_run(folder: Path, truth: GroundTruth) -> LinkRun:
         blocking=blocking,
         folder=folder,
         rule=bool(manifest.get("rule", False)),
+        score_scale=score_scale,
     )
+
+
+SCORE_SCALES = (None, "probability", "match_weight")
+
+
+def _registry_scale(name: str) -> str | None:
+    """The score scale of a registered strategy, for link folders written before it was recorded."""
+    from benchmark.strategies import STRATEGIES
+
+    cls = STRATEGIES.get(name)
+    return getattr(cls, "score_scale", None) if cls is not None else None
 
 
 def _read_pairs(path: Path, truth: GroundTruth) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmark.evaluation.error_causes import load_cause_tables
 from benchmark.evaluation.evaluate import evaluate, evaluate_runs
 from benchmark.evaluation.ground_truth import load_ground_truth
 from benchmark.evaluation.link_runs import LinkRun, load_link_run
@@ -46,12 +47,17 @@ def replicate_seed(seed: int, replicate: int) -> int:
 
 
 def replicate_tables(
-    data: Path, runs: list[LinkRun], replicate: int, backend: Backend, main_point: str
+    data: Path,
+    runs: list[LinkRun],
+    replicate: int,
+    backend: Backend,
+    main_point: str,
+    thresholds: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate replicate ``replicate`` of ``data``'s world, link it like ``runs`` and evaluate it.
 
     Each strategy is rerun with the class and one-to-one setting its link
-    manifest records.  The replicate's world and pairs live in a temporary
+    manifest records; ``thresholds`` set its training points, as for world 0.  The replicate's world and pairs live in a temporary
     folder that is removed afterwards: they regenerate from the seed.
     """
     manifest = read_manifest(data)
@@ -77,7 +83,8 @@ def replicate_tables(
                 one_to_one=bool(run.manifest.get("one_to_one", False)),
             )
             linked.append(load_link_run(folder, truth))
-        return evaluate_runs(truth, linked, main_point)
+        causes = load_cause_tables(world_dir)
+        return evaluate_runs(truth, linked, main_point, thresholds=thresholds, causes=causes)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -90,14 +97,16 @@ def evaluate_worlds(
     replicates: int = 1,
     backend: Backend | None = None,
     main_point: str = DEFAULT_MAIN,
+    thresholds: str | Path | None = None,
     **options,
 ) -> dict:
     """Evaluate ``data`` and ``replicates - 1`` replicate worlds linked like ``pairs``.
 
     Parameters
     ----------
-    data, pairs, out, main_point
-        As for :func:`benchmark.evaluation.evaluate.evaluate`.
+    data, pairs, out, main_point, thresholds
+        As for :func:`benchmark.evaluation.evaluate.evaluate`; the thresholds
+        set the training points of every world.
     replicates : int
         Number of worlds, ``data`` itself included.
     backend : Backend, optional
@@ -112,8 +121,12 @@ def evaluate_worlds(
         The evaluation manifest.
     """
 
+    from benchmark.evaluation.tuning import read_thresholds
+
+    tuned = None if thresholds is None else read_thresholds(thresholds)
+
     def world(runs: list[LinkRun], k: int) -> dict[str, pd.DataFrame]:
-        return replicate_tables(Path(str(data)), runs, k, backend or Backend(), main_point)
+        return replicate_tables(Path(str(data)), runs, k, backend or Backend(), main_point, tuned)
 
     return evaluate(
         data,
@@ -122,5 +135,6 @@ def evaluate_worlds(
         replicates=replicates,
         replicate_world=world,
         main_point=main_point,
+        thresholds=tuned,
         **options,
     )

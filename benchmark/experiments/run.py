@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmark.evaluation.aggregate import read_tables
+from benchmark.evaluation.pooled import WORLD_TABLES
 from benchmark.evaluation.evaluate import evaluate
 from benchmark.experiments.replicates import replicate_seed
 from benchmark.experiments.runner import PACKAGE_ROOT, RunResult, Stage, run_stages
@@ -132,11 +133,20 @@ def main_job(
     world = dataclasses.replace(scenario, run=RunConfig(), calibration=CalibrationConfig())
     point = scenario.run.operating_point
     data, evaluation = folder / "data", folder / "evaluation"
-    stages = world_stages(world, folder, "", 0, names, backend)
     worlds = [folder / "replicates" / f"r{k}" for k in range(1, scenario.run.replicates)]
+    bases = [folder, *worlds]
+    stages = []
+    for k, base in enumerate(bases):
+        prefix = f"r{k}/" if k else ""
+        stages += world_stages(world, base, prefix, k, names, backend)
+        if len(bases) > 1:
+            stages.append(threshold_stage(base, prefix, names))
+    # each world's training_* thresholds come from the next world (cross-fitting): tuned on
+    # a separately seeded labelled world of the scenario, never on the world they judge
+    tuning = [bases[(k + 1) % len(bases)] / "thresholds" if len(bases) > 1 else None
+              for k in range(len(bases))]
     for k, base in enumerate(worlds, start=1):
-        stages += world_stages(world, base, f"r{k}/", k, names, backend)
-        stages.append(world_evaluation(base, f"r{k}/", names, point))
+        stages.append(world_evaluation(base, f"r{k}/", names, point, tuning[k]))
     links = [folder / "links" / n for n in names]
     stages.append(
         Stage(
@@ -148,13 +158,21 @@ def main_job(
                 links,
                 evaluation,
                 replicates=scenario.run.replicates,
-                replicate_world=lambda runs, k: read_tables(worlds[k - 1] / "evaluation"),
+                replicate_world=lambda runs, k: read_tables(
+                    worlds[k - 1] / "evaluation", WORLD_TABLES
+                ),
                 main_point=point,
+                thresholds=tuning[0],
                 force=True,
             ),
             settings={"replicates": scenario.run.replicates, "operating_point": point},
-            reads=(data, *links, *(w / "evaluation" for w in worlds)),
-            code=("benchmark.evaluation.evaluate",),
+            reads=(
+                data,
+                *links,
+                *(w / "evaluation" for w in worlds),
+                *([tuning[0]] if tuning[0] else []),
+            ),
+            code=("benchmark.evaluation.evaluate", "benchmark.evaluation.pooled"),
         )
     )
     calibration = folder / "calibration"
@@ -280,7 +298,25 @@ def world_stages(
     return stages
 
 
-def world_evaluation(base: Path, prefix: str, names: Sequence[str], point: str) -> Stage:
+def threshold_stage(base: Path, prefix: str, names: Sequence[str]) -> Stage:
+    """The thresholds that reach each training target on this world, for another world to use."""
+    from benchmark.evaluation.tuning import write_thresholds
+
+    data, out = base / "data", base / "thresholds"
+    links = [base / "links" / n for n in names]
+    return Stage(
+        f"{prefix}thresholds",
+        f"tuning thresholds on world {prefix.rstrip('/') or '0'}",
+        out,
+        partial(write_thresholds, data, links, out, force=True),
+        reads=(data, *links),
+        code=("benchmark.evaluation.tuning",),
+    )
+
+
+def world_evaluation(
+    base: Path, prefix: str, names: Sequence[str], point: str, thresholds: Path | None
+) -> Stage:
     """The one-world evaluation of a replicate world (read by the main evaluation)."""
     data, out = base / "data", base / "evaluation"
     links = [base / "links" / n for n in names]
@@ -288,9 +324,9 @@ def world_evaluation(base: Path, prefix: str, names: Sequence[str], point: str) 
         f"{prefix}evaluation",
         f"evaluating world {prefix.rstrip('/')}",
         out,
-        lambda: evaluate(data, links, out, main_point=point, force=True),
+        lambda: evaluate(data, links, out, main_point=point, thresholds=thresholds, force=True),
         settings={"operating_point": point},
-        reads=(data, *links),
+        reads=(data, *links, *([thresholds] if thresholds else [])),
         code=("benchmark.evaluation.evaluate",),
     )
 

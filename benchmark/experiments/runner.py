@@ -48,6 +48,7 @@ PROJECT_PACKAGES = ("benchmark", "data_gen")
 STAGE_KINDS = {
     "data": "dataset",
     "training": "dataset",
+    "thresholds": "thresholds",
     "evaluation": "evaluation",
     "calibration": "calibration",
     "figures": "figures",

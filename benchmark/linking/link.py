@@ -101,6 +101,7 @@ def run_link(
             "natural_threshold": cls.natural_threshold,
             "supervised": cls.supervised,
             "rule": cls.rule,
+            "score_scale": cls.score_scale,
             "one_to_one": one_to_one,
             "backend": backend.kind,
             **source.identity,

@@ -215,7 +215,8 @@ def perf_evaluate(*, pairs: int, seed: int) -> list[str]:
     disparities) are timed after it.
     """
     lines: list[str] = []
-    from benchmark.evaluation.evaluate import ASSIGNMENTS, evaluate_runs, write_tables
+    from benchmark.evaluation.evaluate import ASSIGNMENTS, evaluate_runs
+    from benchmark.evaluation.writing import write_tables
     from benchmark.evaluation.link_runs import LinkRun
     from benchmark.evaluation.metrics import label_pairs, threshold_sweep
     from benchmark.evaluation.operating_points import OPERATING_POINTS

@@ -42,6 +42,11 @@ class Strategy(ABC):
     "match" (1.0 for yes/no rules; ``None`` when only a sweep makes sense).
     ``rule`` says the strategy is a decision rule: reports show it at its
     natural threshold rather than at a threshold chosen from a sweep.
+    ``score_scale`` says what the score is, when it is a model's estimate:
+    ``"probability"`` (P(match)) or ``"match_weight"`` (Splink's log2 odds,
+    prior included); ``None`` for scores that are no probability.  With a
+    scale the evaluation can set a threshold from the model's own claims
+    (the ``model_precision_*`` operating points) and draw its reliability.
     Supervised strategies set ``supervised = True`` and implement :meth:`fit`.
     After :meth:`link`, ``artifacts`` may hold extra outputs to save, e.g.
     ``{"model.json": {...}}``.
@@ -70,6 +75,7 @@ class Strategy(ABC):
     supervised: ClassVar[bool] = False
     natural_threshold: ClassVar[float | None] = 1.0
     rule: ClassVar[bool] = True
+    score_scale: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         self.artifacts: dict[str, Any] = {}

@@ -138,6 +138,7 @@ class SplinkEM(Strategy):
     description = "Splink Fellegi-Sunter model trained without labels (u by sampling, m by EM, name TF); score = match weight"
     natural_threshold: ClassVar[float | None] = None
     rule: ClassVar[bool] = False
+    score_scale: ClassVar[str | None] = "match_weight"
 
     def link(self, data: LinkData, backend: Backend) -> pd.DataFrame:
         from splink import block_on
@@ -226,6 +227,7 @@ def comparison_features(data: LinkData, backend: Backend) -> tuple[pd.DataFrame,
 class _Classifier(SplinkEM):
     supervised = True
     natural_threshold = 0.5
+    score_scale = "probability"
 
     def _model(self) -> Any:  # pragma: no cover - defined by subclasses
         raise NotImplementedError
