@@ -65,10 +65,11 @@ def pooled_tables(worlds: Sequence[Mapping[str, pd.DataFrame]]) -> dict[str, pd.
         out["disparities"] = pool_disparities(
             [w["disparities"] for w in worlds if "disparities" in w]
         )
-    reliability = [w["reliability"] for w in worlds if "reliability" in w]
+    reliability = [w["reliability"] for w in worlds if len(w.get("reliability", ()))]
     if reliability:
         out["reliability"] = pool_reliability(reliability)
     causes = [w["error_cause_disclosures"] for w in worlds if "error_cause_disclosures" in w]
+    causes = [c for c in causes if "route" in c]
     if causes:
         decided = pd.concat([w["outcomes"][KEYS] for w in worlds], ignore_index=True)
         out["error_causes_pooled"] = cause_counts(
