@@ -148,23 +148,56 @@ def harm_by_strategy(tables: dict[str, pd.DataFrame], plt, colours: dict[str, st
 def _disparity(
     tables: dict[str, pd.DataFrame], plt, colours: dict[str, str], dimension: str, xlabel: str
 ):
+    """Each strategy's wrong-person rate by group at its main point (no one-to-one).
+
+    Pooled tables (with rate_ci_low, rate_ci_high and worlds) get 95% error
+    bars and say how many worlds they pool; a first-world table without
+    intervals is drawn as points only.
+    """
     disp = tables["disparities"]
     main = _main_points(tables["operating_points"])
     disp = disp[(disp["assignment"] == "none") & (disp["dimension"] == dimension)]
     disp = disp.merge(main, on=["strategy", "operating_point"])
     strategies = list(dict.fromkeys(main["strategy"]))
+    intervals = {"rate_ci_low", "rate_ci_high"} <= set(disp.columns)
     fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
     groups = list(dict.fromkeys(disp["group"]))
     x = np.arange(len(groups))
-    for s in strategies:
+    # side by side within a group, so that the bars of close rates stay apart
+    step = min(0.12, 0.6 / max(len(strategies), 1))
+    for j, s in enumerate(strategies):
         rows = disp[disp["strategy"] == s].set_index("group").reindex(groups)
-        ax.plot(x, 100 * rows["wrong_person_rate"], "o-", color=colours[s], label=s, lw=1.2, ms=3)
-    counts = disp.drop_duplicates("group").set_index("group").reindex(groups)["requests"]
+        if rows["wrong_person_rate"].isna().all():
+            continue
+        rate = 100 * rows["wrong_person_rate"].to_numpy(dtype=float)
+        at = x + (j - (len(strategies) - 1) / 2) * step
+        style = {"color": colours[s], "label": s, "lw": 1.2, "ms": 3}
+        if intervals:
+            low = np.clip(rate - 100 * rows["rate_ci_low"].to_numpy(dtype=float), 0, None)
+            high = np.clip(100 * rows["rate_ci_high"].to_numpy(dtype=float) - rate, 0, None)
+            yerr = [np.nan_to_num(low), np.nan_to_num(high)]
+            ax.errorbar(at, rate, yerr=yerr, fmt="o-", capsize=2, elinewidth=0.8, **style)
+        else:
+            ax.plot(at, rate, "o-", **style)
+    # a strategy that missed its target in some worlds pools fewer requests: show the most
+    counts = disp.groupby("group", sort=False)["requests"].max().reindex(groups)
     ax.set_xticks(
-        x, [f"{g}\n(n={int(n):,})" for g, n in zip(groups, counts, strict=True)], fontsize=7
+        x,
+        [
+            f"{g}\n(n={'n/a' if pd.isna(n) else f'{int(n):,}'})"
+            for g, n in zip(groups, counts, strict=True)
+        ],
+        fontsize=7,
     )
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("requests with a wrong-person disclosure (%)")
+    notes = []
+    if "worlds" in disp and disp["worlds"].notna().any():
+        notes.append(f"pooled over {int(disp['worlds'].max())} worlds")
+    if intervals:
+        notes.append("95% interval")
+    ylabel = "requests with a wrong-person disclosure (%)"
+    ax.set_ylabel("\n".join([ylabel, ", ".join(notes)]) if notes else ylabel)
+    ax.set_ylim(bottom=0)
     ax.legend(fontsize=7, frameon=False)
     return fig
 

@@ -354,30 +354,79 @@ def _who_is_affected(run: RunFacts) -> list[Block]:
 
 
 def _disparity_tables(evaluation: Path) -> list[Block]:
-    """A title and a table (group, requests, each method's rate) per trait the evaluation has."""
+    """A title and a table per trait the evaluation has: a row per group and method.
+
+    Each row shows the wrong-person rate, recall and the two parity ratios
+    (the group's rate and recall over those of all requests) with their 95%
+    intervals, where the table has them (a first-world table has only the rate).
+    """
     disp = read_table(evaluation, "disparities")
     ops = read_table(evaluation, "operating_points")
     main = main_rows(ops)[["strategy", "operating_point"]]
     disp = disp[disp["assignment"] == "none"].merge(main, on=["strategy", "operating_point"])
     blocks = []
+    if "worlds" in disp and disp["worlds"].notna().any():
+        blocks.append(Block("p", _pooling_note(int(disp["worlds"].max()))))
+    columns = [c for c in DISPARITY_COLUMNS if c[1] in disp]
     # a strategy that did not reach its main target made no decisions to break down
     strategies = list(dict.fromkeys(disp["strategy"]))
     for dim, title in DISPARITY_TITLES.items():
         d = disp[disp["dimension"] == dim]
         if d.empty:
             continue
-        groups = list(dict.fromkeys(d["group"]))
-        n = d.drop_duplicates("group").set_index("group")["requests"]
-        rate = d.pivot(index="group", columns="strategy", values="wrong_person_rate")
-        rows = [
-            [lit(g), f"{int(n[g]):,}", *(fmt(rate.loc[g, s], "{:.1%}") for s in strategies)]
-            for g in groups
-        ]
+        rows = []
+        for g in dict.fromkeys(d["group"]):
+            by_strategy = d[d["group"] == g].set_index("strategy")
+            for s in strategies:
+                if s not in by_strategy.index:
+                    continue
+                row = by_strategy.loc[s]
+                rows.append(
+                    [
+                        lit(g),
+                        fmt(row["requests"], "{:,.0f}"),
+                        lit(s),
+                        *(_value_with_interval(row, col, pattern) for _, col, pattern in columns),
+                    ]
+                )
         blocks.append(Block("p", text=title))
         blocks.append(
-            Block("table", header=["group", "requests", *map(lit, strategies)], items=rows)
+            Block(
+                "table",
+                header=["group", "requests", "method", *(label for label, _, _ in columns)],
+                items=rows,
+            )
         )
     return blocks
+
+
+# (header, column, format) of each figure of the tables by group, its interval in column_ci_*
+DISPARITY_COLUMNS = (
+    ("wrong-person rate", "wrong_person_rate", "{:.2%}"),
+    ("rate ratio", "rate_ratio", "{:.2f}"),
+    ("recall", "recall", "{:.1%}"),
+    ("recall ratio", "recall_ratio", "{:.2f}"),
+)
+
+
+def _value_with_interval(row: pd.Series, column: str, pattern: str) -> str:
+    """``row[column]`` with its 95% interval, when the table has one (rate_ci_* for the rate)."""
+    prefix = "rate" if column == "wrong_person_rate" else column
+    low, high = row.get(f"{prefix}_ci_low"), row.get(f"{prefix}_ci_high")
+    return with_interval(
+        pd.Series({"mean": row[column], "ci_low": low, "ci_high": high}, dtype=float), pattern
+    )
+
+
+def _pooling_note(worlds: int) -> str:
+    """How to read the pooled tables by group."""
+    return (
+        f"Counts are pooled over {worlds} simulated worlds; every figure has its 95% interval "
+        "in brackets. The rate ratio is the group's wrong-person rate divided by that of all "
+        "requests, and the recall ratio the same for recall (the share of requested people who "
+        "filed that are found): 1 is parity, above 1 the group is hit more often or found more "
+        "often than requests overall."
+    )
 
 
 def _limitations() -> list[Block]:
