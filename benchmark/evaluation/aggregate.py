@@ -58,7 +58,7 @@ SHARES = {
 # figures that may be negative: not clipped at 0
 SIGNED = {"threshold", "precision_gap"}
 # numeric columns that are identifiers or settings, not results
-_NOT_METRICS = {"target", "n_requests", "main"}
+_NOT_METRICS = {"target", "n_requests", "main", "deployable"}
 CLUSTER_COLUMNS = [
     "replicate",
     "strategy",

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.evaluation.disparities import disparities
+from benchmark.evaluation.disparities import disparities, pair_completeness_by_group
 from benchmark.evaluation.error_causes import CauseTables, cause_counts, error_causes
 from benchmark.evaluation.ground_truth import GroundTruth, load_ground_truth
 from benchmark.evaluation.harm import harm_counts
@@ -58,10 +58,35 @@ TABLE_NAMES = (
     "blocking",
     "request_disclosures",
     "reliability",
+    "blocking_by_group",
 )
 # tables with a row per request or disclosure, or figures the small-count
 # suppression does not model: left out of suppressed evaluations
-PER_UNIT_TABLES = ("request_disclosures", "error_cause_disclosures", "paired_differences")
+UNMODELLED_TABLES = (
+    "request_disclosures",
+    "error_cause_disclosures",
+    "error_causes",
+    "error_causes_pooled",
+    "paired_differences",
+    "reliability",
+    "blocking_by_group",
+    "disparities_world0",
+)
+# the disparity columns the suppression's relations are stated on
+SUPPRESSIBLE_DISPARITIES = (
+    *KEYS,
+    "dimension",
+    "group",
+    "requests",
+    "requests_with_wrong_person",
+    "wrong_person",
+    "correct",
+    "missed",
+    "wrong_person_rate",
+    "rate_ci_low",
+    "rate_ci_high",
+    "wrong_share_of_disclosures",
+)
 # tables built by concatenating per-run frames (the others from one dict per row)
 CONCATENATED = (
     "threshold_sweep",
@@ -69,6 +94,7 @@ CONCATENATED = (
     "disparities",
     "request_disclosures",
     "reliability",
+    "blocking_by_group",
 )
 
 
@@ -118,6 +144,11 @@ def evaluate_runs(
         for assignment in ASSIGNMENTS:
             _evaluate_one(truth, run, assignment, parts, main_point, thresholds)
         log.info("evaluated %s in %.1f s", run.strategy, time.perf_counter() - t0)
+        parts["blocking_by_group"].append(
+            pair_completeness_by_group(
+                run.pairs, truth.truth, truth.requests, truth.dimensions
+            ).assign(strategy=run.strategy)
+        )
         parts["blocking"].append(
             {
                 "strategy": run.strategy,
@@ -468,8 +499,12 @@ def _tables(
     else:
         tables = unlabelled_tables(runs, truth.n_requests)
     if suppress_below is not None:
-        # per-request and per-disclosure tables are microdata on ids: not published under suppression
-        for name in PER_UNIT_TABLES:
+        # per-request tables are microdata on ids, and the relations of the others are not
+        # modelled: a suppressed evaluation keeps the one-world tables it can protect
+        if "disparities_world0" in tables:
+            world0 = tables["disparities_world0"]
+            tables["disparities"] = world0[[c for c in SUPPRESSIBLE_DISPARITIES if c in world0]]
+        for name in UNMODELLED_TABLES:
             tables.pop(name, None)
         tables = suppress_small_counts(tables, suppress_below)
     return tables

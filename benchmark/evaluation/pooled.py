@@ -10,7 +10,8 @@ one world).  Over all worlds evaluated together this adds:
   parity ratios (world 0's alone are ``disparities_world0``);
 - ``error_causes_pooled``: the routes of every world's wrong-person disclosures;
 - ``reliability``: claimed against realised match probability, pooled;
-- ``paired_differences``: each pair of strategies on the same requests.
+- ``paired_differences``: each pair of strategies on the same requests;
+- ``blocking_by_group``: the blocking's pair completeness by group, pooled.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.aggregate import cluster_counts, headline_figures, intervals
-from benchmark.evaluation.disparities import pool_disparities, wilson_interval
+from benchmark.evaluation.disparities import (
+    pool_disparities,
+    pool_pair_completeness,
+    wilson_interval,
+)
 from benchmark.evaluation.error_causes import cause_counts
 from benchmark.evaluation.paired import paired_differences
 
@@ -36,6 +41,7 @@ WORLD_TABLES = (
     "request_disclosures",
     "reliability",
     "error_cause_disclosures",
+    "blocking_by_group",
 )
 
 
@@ -65,6 +71,9 @@ def pooled_tables(worlds: Sequence[Mapping[str, pd.DataFrame]]) -> dict[str, pd.
         out["disparities"] = pool_disparities(
             [w["disparities"] for w in worlds if "disparities" in w]
         )
+    blocking = [w["blocking_by_group"] for w in worlds if len(w.get("blocking_by_group", ()))]
+    if blocking:
+        out["blocking_by_group"] = pool_pair_completeness(blocking)
     reliability = [w["reliability"] for w in worlds if len(w.get("reliability", ()))]
     if reliability:
         out["reliability"] = pool_reliability(reliability)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.operating_points import main_rows
+from benchmark.reporting import figure_causes, figure_paired, figure_reliability
 from benchmark.reporting.figure_2025 import draw_allowed
 from benchmark.reporting.styles import StrategyStyle, colours_for, read_styles
 from data_gen.dataset import atomic_folder
@@ -220,21 +221,39 @@ def disparity_building(tables: dict[str, pd.DataFrame], plt, colours: dict[str, 
     )
 
 
+def error_causes(tables: dict[str, pd.DataFrame], plt, colours: dict[str, str]):
+    """The routes of the wrong-person disclosures at each strategy's main point, all worlds."""
+    counts = tables.get("error_causes_pooled")
+    if counts is None or counts.empty:
+        return None
+    main = main_rows(tables["operating_points"])
+    return figure_causes.error_causes_figure(counts, main, plt, colours)
+
+
 DRAW = {
     "precision_recall": precision_recall,
     "wrong_person_vs_recall": wrong_person_vs_recall,
     "harm_by_strategy": harm_by_strategy,
     "disparity_surname": disparity_surname,
     "disparity_building": disparity_building,
+    # drawn when the evaluation has their tables; the report shows them in their own sections
+    figure_causes.NAME: error_causes,
+    figure_paired.NAME: figure_paired.paired_differences_figure,
+    figure_reliability.NAME: figure_reliability.reliability_figure,
 }
 TABLES = ("threshold_sweep", "operating_points", "outcomes", "intervals", "disparities")
+OPTIONAL_TABLES = ("error_causes_pooled", "paired_differences", "reliability")
 
 
 def read_tables(evaluation: str | Path) -> dict[str, pd.DataFrame]:
-    """The evaluation tables the figures draw on."""
-    from data_gen.dataset import read_table
+    """The evaluation tables the figures draw on (the optional ones when the folder has them)."""
+    from data_gen.dataset import read_table, table_path
 
-    return {name: read_table(evaluation, name) for name in TABLES}
+    tables = {name: read_table(evaluation, name) for name in TABLES}
+    for name in OPTIONAL_TABLES:
+        if table_path(evaluation, name).is_file():
+            tables[name] = read_table(evaluation, name)
+    return tables
 
 
 def draw_figures(
@@ -244,7 +263,7 @@ def draw_figures(
     force: bool = False,
     calibration: str | Path | None = None,
 ) -> list[str]:
-    """Draw every figure of :data:`FIGURES` from an evaluation folder into ``out``.
+    """Draw every figure of :data:`DRAW` the evaluation has tables for into ``out``.
 
     With a ``calibration`` folder, also the figure of what the 2025 record
     allows (:mod:`benchmark.reporting.figure_2025`).
@@ -260,13 +279,17 @@ def draw_figures(
         list(dict.fromkeys(tables["operating_points"]["strategy"])), read_styles(evaluation)
     )
     with atomic_folder(Path(out), force=force, kind="figures", inputs=[evaluation]) as tmp:
+        drawn = []
         for name, draw in DRAW.items():
             fig = draw(tables, plt, colours)
+            if fig is None:
+                continue  # its table is absent or empty in this evaluation
             _save(fig, tmp, name)
             plt.close(fig)
+            drawn.append(name)
             log.info("figure %s", name)
         extra = [] if calibration is None else draw_allowed(Path(calibration), tmp, plt, _save)
-    return [*DRAW, *extra]
+    return [*drawn, *extra]
 
 
 def sensitivity(table: pd.DataFrame, plt, colours: dict[str, str]):

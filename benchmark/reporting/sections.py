@@ -14,16 +14,24 @@ from typing import Any
 
 import pandas as pd
 
-from benchmark.evaluation.operating_points import main_rows
+from benchmark.evaluation.operating_points import BY_NAME, main_rows
 from benchmark.reporting.blocks import Block, fmt, lit, pct, with_interval
 from benchmark.reporting.figures import FIGURES
 from benchmark.reporting.file_2025 import file_2025_blocks
 from benchmark.reporting.styles import StrategyStyle, styles_from_manifest
 from benchmark.reporting.summary import HEADLINE, main_figures
-from data_gen.dataset import read_manifest, read_table
+from benchmark.reporting.section_causes import cause_blocks
+from benchmark.reporting.section_points import paired_blocks, point_blocks
+from data_gen.dataset import read_manifest, read_table, table_path
 
 POINT_WORDS = {
     "natural": "its own decision",
+    "training_precision_0.99": "the threshold that gave 99% right matches on another labelled "
+    "world of the same scenario",
+    "training_precision_0.95": "the threshold that gave 95% right matches on another labelled "
+    "world of the same scenario",
+    "model_precision_0.99": "the threshold where the model itself estimates 99% of its matches "
+    "are right",
     "precision_0.95": "the threshold where 95% of its matches are right",
     "precision_0.99": "the threshold where 99% of its matches are right",
     "recall_0.90": "the threshold where it finds 90% of the people who have a record",
@@ -122,6 +130,9 @@ def build_report(
         *_opening(run),
         *_in_short(run),
         *_headline(run),
+        *point_blocks(run.folder / "evaluation"),
+        *paired_blocks(run.folder / "evaluation"),
+        *_causes(run),
         *_simulated(run),
         *_assumptions(run),
         *_figures(),
@@ -130,6 +141,16 @@ def build_report(
         *_limitations(),
         *_reproduce(run),
     ]
+
+
+def _causes(run: RunFacts) -> list[Block]:
+    """Why the wrong person was confirmed, over every world, when the evaluation has the routes."""
+    evaluation = run.folder / "evaluation"
+    if not table_path(evaluation, "error_causes_pooled").is_file():
+        return []
+    ops = read_table(evaluation, "operating_points")
+    names = {s: style.plain_name for s, style in run.styles.items()}
+    return cause_blocks(read_table(evaluation, "error_causes_pooled"), main_rows(ops), names)
 
 
 def _opening(run: RunFacts) -> list[Block]:
@@ -167,12 +188,28 @@ def _in_short(run: RunFacts) -> list[Block]:
                 "intervals for counts in brackets. "
             )
             + "Rules are shown at their own decision. Probabilistic models and classifiers are "
-            f"shown at {POINT_WORDS.get(run.point, run.point)}. That threshold was chosen knowing the "
-            "true answers, which no agency has: it is the best case for those methods. Where a "
-            "method reached that target in only some worlds, its figures are the mean over "
-            "those worlds, and the table says in how many.",
+            f"shown at {POINT_WORDS.get(run.point, run.point)}"
+            + _point_caveat(run)
+            + " Where a method reached that target in only some worlds, its figures are the mean "
+            "over those worlds, and the table says in how many.",
         ),
     ]
+
+
+def _point_caveat(run: RunFacts) -> str:
+    """Whether the scored methods' main threshold is one an agency could set, and which they use."""
+    points = sorted(set(run.figures["operating_point"]) - {"natural"}) if len(run.figures) else []
+    if run.point in BY_NAME and not BY_NAME[run.point].deployable:
+        return (
+            ". That threshold was chosen knowing the true answers, which no agency has: it is "
+            "the best case for those methods."
+        )
+    text = ", a threshold an agency could set without this world's true answers."
+    others = [p for p in points if p != run.point]
+    if others:
+        words = "; ".join(f"{lit(p)} ({BY_NAME[p].selection})" for p in others if p in BY_NAME)
+        text += f" Methods without a decision there are shown at {words}."
+    return text
 
 
 def _plain_sentences(figures: pd.DataFrame, styles: dict[str, StrategyStyle]) -> list[str]:
@@ -346,8 +383,9 @@ def _who_is_affected(run: RunFacts) -> list[Block]:
         Block(
             "p",
             "Share of requests that led to at least one wrong-person disclosure, by a trait of "
-            "the requested person, for each method at its main operating point. The number of "
-            "requests in each group is shown; small groups are uncertain.",
+            "the requested person, for each method at its main operating point, pooled over "
+            "every world. The number of requests in each group is shown with 95% intervals; "
+            "small groups are uncertain.",
         ),
         *_disparity_tables(run.folder / "evaluation"),
     ]
@@ -439,11 +477,13 @@ def _limitations() -> list[Block]:
                 "The world is synthetic. Its names, households and errors follow published "
                 "figures where they exist and stated assumptions where they do not (see the "
                 "table above and the project README).",
-                "Thresholds for the scored methods were chosen with the true answers; a real "
-                "deployment would do worse.",
+                "Thresholds tuned on another labelled world assume the agency has labelled "
+                "data like the world it judges; the best-case thresholds, chosen with the true "
+                "answers, are shown for comparison only.",
                 "A world of this size has fewer people sharing a name than a national file, so "
                 "wrong matches by name are likely undercounted.",
-                "Each world holds few wrong-person disclosures, so the intervals are wide.",
+                "Each world holds few wrong-person disclosures, so the intervals are wide; "
+                "counts of people get intervals on the households behind them.",
                 "Harm counts who lives at a disclosed address today; it does not model what an "
                 "enforcement visit does.",
             ],
@@ -462,7 +502,7 @@ def _reproduce(run: RunFacts) -> list[Block]:
             f"{packages.get('itin-bench', '?')}, pandas "
             f"{packages.get('pandas', '?')}. Rerun with `itin-bench run --config "
             f"{lit(run.config_path) or '<scenario file>'}`; every table behind this report is in "
-            "the run folder (evaluation/*.csv). The curves and the tables by group come from the first "
-            f"world; the headline figures from all {run.replicates}.",
+            "the run folder (evaluation/*.csv). The curves come from the first world; the headline "
+            f"figures, the tables by group and the error routes from all {run.replicates}.",
         ),
     ]
