@@ -70,22 +70,18 @@ UNMODELLED_TABLES = (
     "paired_differences",
     "reliability",
     "blocking_by_group",
-    "disparities_world0",
+    "disparities_pooled",
 )
-# the disparity columns the suppression's relations are stated on
-SUPPRESSIBLE_DISPARITIES = (
-    *KEYS,
-    "dimension",
-    "group",
-    "requests",
-    "requests_with_wrong_person",
-    "wrong_person",
-    "correct",
-    "missed",
-    "wrong_person_rate",
-    "rate_ci_low",
-    "rate_ci_high",
-    "wrong_share_of_disclosures",
+# disparity columns whose counts the suppression's relations do not cover (recall by group)
+UNMODELLED_DISPARITIES = (
+    "with_true_pair",
+    "found",
+    "recall",
+    "recall_ci_low",
+    "recall_ci_high",
+    "recall_ratio",
+    "recall_ratio_ci_low",
+    "recall_ratio_ci_high",
 )
 # tables built by concatenating per-run frames (the others from one dict per row)
 CONCATENATED = (
@@ -407,7 +403,9 @@ def evaluate(
         (load_link_run(folder, truth) for folder in find_link_folders(pairs)),
         key=registry_order,
     )
-    causes = load_cause_tables(data) if user is None and truth.households_known else None
+    causes = (
+        load_cause_tables(Path(str(data))) if user is None and truth.households_known else None
+    )
     tables = _tables(
         truth,
         runs,
@@ -501,9 +499,11 @@ def _tables(
     if suppress_below is not None:
         # per-request tables are microdata on ids, and the relations of the others are not
         # modelled: a suppressed evaluation keeps the one-world tables it can protect
-        if "disparities_world0" in tables:
-            world0 = tables["disparities_world0"]
-            tables["disparities"] = world0[[c for c in SUPPRESSIBLE_DISPARITIES if c in world0]]
+        if "disparities" in tables:
+            disp = tables["disparities"]
+            tables["disparities"] = disp.drop(
+                columns=[c for c in UNMODELLED_DISPARITIES if c in disp]
+            )
         for name in UNMODELLED_TABLES:
             tables.pop(name, None)
         tables = suppress_small_counts(tables, suppress_below)

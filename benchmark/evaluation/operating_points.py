@@ -23,7 +23,7 @@ Examples
 >>> [p.name for p in OPERATING_POINTS if p.deployable]
 ['natural', 'training_precision_0.99', 'training_precision_0.95', 'model_precision_0.99']
 >>> BY_NAME["precision_0.99"].selection
-'best case: set with the evaluated world's truth'
+"best case: set with the evaluated world's truth"
 """
 
 from __future__ import annotations

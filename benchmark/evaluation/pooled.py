@@ -6,8 +6,8 @@ one world).  Over all worlds evaluated together this adds:
 - ``replicate_figures`` and ``intervals`` (:mod:`benchmark.evaluation.aggregate`):
   every headline figure per world, and its mean with a 95% interval; counts of
   people and households get household-cluster intervals;
-- ``disparities``: the groups' counts pooled over worlds, with intervals and
-  parity ratios (world 0's alone are ``disparities_world0``);
+- ``disparities``: world 0's groups with intervals and parity ratios, and
+  ``disparities_pooled``: the groups' counts pooled over every world, likewise;
 - ``error_causes_pooled``: the routes of every world's wrong-person disclosures;
 - ``reliability``: claimed against realised match probability, pooled;
 - ``paired_differences``: each pair of strategies on the same requests;
@@ -67,8 +67,8 @@ def pooled_tables(worlds: Sequence[Mapping[str, pd.DataFrame]]) -> dict[str, pd.
         "intervals": intervals(figures, pd.concat(clusters, ignore_index=True) if clusters else None),
     }
     if "disparities" in worlds[0]:
-        out["disparities_world0"] = worlds[0]["disparities"]
-        out["disparities"] = pool_disparities(
+        out["disparities"] = pool_disparities([worlds[0]["disparities"]])
+        out["disparities_pooled"] = pool_disparities(
             [w["disparities"] for w in worlds if "disparities" in w]
         )
     blocking = [w["blocking_by_group"] for w in worlds if len(w.get("blocking_by_group", ()))]

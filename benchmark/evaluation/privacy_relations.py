@@ -19,7 +19,9 @@ from scipy.sparse.csgraph import connected_components
 from benchmark.evaluation.outcomes import PER
 
 # integer columns that number things rather than count people or records
-NOT_COUNTS = frozenset({"household_id", "address_id", "replicate", "replicates", "bin"})
+NOT_COUNTS = frozenset(
+    {"household_id", "address_id", "replicate", "replicates", "bin", "worlds"}
+)
 # totals the evaluation manifest publishes: known, never blanked
 KNOWN = frozenset({"n_requests", "true_pairs"})
 # figures computed from counts: blanked when any of their counts is
@@ -31,6 +33,12 @@ DERIVED = {
     "wrong_person_rate": ("requests_with_wrong_person", "requests"),
     "rate_ci_low": ("requests_with_wrong_person", "requests"),
     "rate_ci_high": ("requests_with_wrong_person", "requests"),
+    "per_100k_ci_low": ("wrong_person",),
+    "per_100k_ci_high": ("wrong_person",),
+    "rate_ratio": ("requests_with_wrong_person", "requests"),
+    "rate_ratio_ci_low": ("requests_with_wrong_person", "requests"),
+    "rate_ratio_ci_high": ("requests_with_wrong_person", "requests"),
+    "precision_gap": ("tp", "fp"),
     "wrong_share_of_disclosures": ("wrong_person", "correct"),
     "pair_completeness": ("true_pairs_found",),
     "requests_matched_share": ("requests_matched",),

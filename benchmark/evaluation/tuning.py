@@ -62,7 +62,9 @@ def tuned_thresholds(truth: GroundTruth, runs: list[LinkRun]) -> pd.DataFrame:
             is_true = label_pairs(pairs, truth.truth)
             sweep = threshold_sweep(pairs["score"].to_numpy(), is_true, truth.n_true)
             for name, oracle in TUNED_FROM.items():
-                threshold, reached = choose_threshold(sweep, BY_NAME[oracle], None)
+                picked = choose_threshold(sweep, BY_NAME[oracle], None)
+                assert picked is not None  # only natural points can have no threshold
+                threshold, reached = picked
                 at = counts_at(sweep, threshold, truth.n_true)
                 rows.append(
                     {

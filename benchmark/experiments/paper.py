@@ -57,6 +57,8 @@ POINT_METRICS = (
     "wrong_person_per_100k",
     "unrelated_households_per_100k",
     "target_reached",
+    "claimed_precision",
+    "precision_gap",
 )
 
 
@@ -119,6 +121,9 @@ TABLES = (
     "operating_points",
     "disparities",
     "blocking",
+    "paired_differences",
+    "error_causes",
+    "reliability",
     "sensitivity",
     "file_2025_published",
     "file_2025_estimates",
@@ -144,6 +149,12 @@ CALIBRATION_TABLES = {
     "file_2025_value_of_information": "value_of_information",
 }
 FILE_2025_FIGURES = ("file_2025_allowed",)
+# figures of the main run shown in their own report sections (not in FIGURES)
+RUN_FIGURES = {
+    "paired_differences": "differences between strategies on the same requests, with 95% intervals",
+    "error_causes": "the routes of each strategy's wrong-person disclosures, all worlds",
+    "reliability": "each model's claimed against realised match probability, by bin",
+}
 
 
 def paper_tables(
@@ -157,7 +168,7 @@ def paper_tables(
     points = iv[iv["metric"].isin(POINT_METRICS)]
     ops = read_table(evaluation, "operating_points")
     main_ops = main_rows(ops)[["strategy", "operating_point"]]
-    disp = read_table(evaluation, "disparities")
+    disp = read_table(evaluation, "disparities_pooled")
     disp = disp[disp["assignment"] == "none"].merge(main_ops, on=["strategy", "operating_point"])
     sweep = run_folder / "sensitivity"
     stages = sensitivity_stages(
@@ -170,11 +181,19 @@ def paper_tables(
     )
     run_stages(stages, RunResult(folder=run_folder, scenario=scenario))
     sens = sensitivity_table(sweep, spec.multipliers)
+    causes = read_table(evaluation, "error_causes_pooled")
+    causes = causes[causes["assignment"] == "none"].merge(
+        main_ops, on=["strategy", "operating_point"]
+    )
+    reliability = read_table(evaluation, "reliability")
     return {
         "headline": headline.reset_index(drop=True),
         "operating_points": points.reset_index(drop=True),
         "disparities": disp.reset_index(drop=True),
         "blocking": read_table(evaluation, "blocking"),
+        "paired_differences": read_table(evaluation, "paired_differences"),
+        "error_causes": causes.reset_index(drop=True),
+        "reliability": reliability[reliability["assignment"] == "none"].reset_index(drop=True),
         "sensitivity": sens,
     }
 
@@ -233,7 +252,7 @@ def paper(
         draw_sensitivity(
             pd.read_csv(tmp / "sensitivity.csv"), tmp, read_styles(result.folder / "evaluation")
         )
-        for name in FIGURES:
+        for name in (*FIGURES, *RUN_FIGURES):
             for ext in ("png", "svg"):
                 shutil.copy(result.folder / "figures" / f"{name}.{ext}", tmp / f"{name}.{ext}")
         for name in FILE_2025_FIGURES:
@@ -283,8 +302,11 @@ def _readme(spec: PaperSpec, reduced: bool) -> str:
         "|---|---|---|",
         "| `headline.csv` | each strategy at its main operating point: mean, 95% interval, min, max over worlds | `evaluation/intervals` of the run |",
         "| `operating_points.csv` | every operating point, with and without one-to-one | `evaluation/intervals` |",
-        "| `disparities.csv` | wrong-person rate by surname decile, origin, building size, state (first world) | `evaluation/disparities` |",
+        "| `disparities.csv` | wrong-person rate, recall and parity ratios by surname decile, origin, building size, state, pooled over worlds, with 95% intervals | `evaluation/disparities_pooled` |",
         "| `blocking.csv` | candidate pairs and pair completeness per strategy (first world) | `evaluation/blocking` |",
+        "| `paired_differences.csv` | every pair of strategies at their main points: difference per 100,000 requests on the same requests and households, 95% interval, resolved or not | `evaluation/paired_differences` |",
+        "| `error_causes.csv` | each strategy's wrong-person disclosures at its main point by route, with the recording errors behind them, all worlds | `evaluation/error_causes_pooled` |",
+        "| `reliability.csv` | claimed against realised match probability by bin, pooled over worlds | `evaluation/reliability` |",
         "| `sensitivity.csv` | main-operating-point figures per request-noise level (one world each) | the sensitivity sweep |",
         "| `file_2025_published.csv` | the four published aggregates of the 2025 match (the updated-address share a soft target) beside the simulated file's, with each tolerance | the 2025 run's `calibration/published.csv` |",
         "| `file_2025_estimates.csv` | each strategy's wrong-person disclosures and the people behind them, scaled to the 1.28-million file, with 95% intervals | the 2025 run's `evaluation/intervals` |",
@@ -298,7 +320,7 @@ def _readme(spec: PaperSpec, reduced: bool) -> str:
         "| `file_2025_value_of_information.csv` | how much knowing one unpublished figure would narrow the estimate | the 2025 run's `calibration/value_of_information.csv` |",
         "| `file_2025_allowed.png`, `.svg` | every draw's estimate against its borrowed-number rate, kept draws coloured by household share | the 2025 run's `figures/` |",
     ]
-    for name, caption in FIGURES.items():
+    for name, caption in {**FIGURES, **RUN_FIGURES}.items():
         lines.append(f"| `{name}.png`, `.svg` | {caption} | the run's `figures/` |")
     lines.append(
         "| `sensitivity.png`, `.svg` | recall and wrong-person disclosures against request noise | `sensitivity.csv` |"

@@ -26,8 +26,8 @@ from functools import partial
 from pathlib import Path
 
 from benchmark.evaluation.aggregate import read_tables
-from benchmark.evaluation.pooled import WORLD_TABLES
 from benchmark.evaluation.evaluate import evaluate
+from benchmark.evaluation.pooled import WORLD_TABLES
 from benchmark.experiments.replicates import replicate_seed
 from benchmark.experiments.runner import PACKAGE_ROOT, RunResult, Stage, run_stages
 from data_gen import Scenario, load_scenario

@@ -216,10 +216,10 @@ def perf_evaluate(*, pairs: int, seed: int) -> list[str]:
     """
     lines: list[str] = []
     from benchmark.evaluation.evaluate import ASSIGNMENTS, evaluate_runs
-    from benchmark.evaluation.writing import write_tables
     from benchmark.evaluation.link_runs import LinkRun
     from benchmark.evaluation.metrics import label_pairs, threshold_sweep
     from benchmark.evaluation.operating_points import OPERATING_POINTS
+    from benchmark.evaluation.writing import write_tables
     from benchmark.strategies.assignment import one_to_one
     from data_gen.errors import InputError
 

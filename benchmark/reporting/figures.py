@@ -155,7 +155,7 @@ def _disparity(
     bars and say how many worlds they pool; a first-world table without
     intervals is drawn as points only.
     """
-    disp = tables["disparities"]
+    disp = tables.get("disparities_pooled", tables["disparities"])
     main = _main_points(tables["operating_points"])
     disp = disp[(disp["assignment"] == "none") & (disp["dimension"] == dimension)]
     disp = disp.merge(main, on=["strategy", "operating_point"])
@@ -242,7 +242,12 @@ DRAW = {
     figure_reliability.NAME: figure_reliability.reliability_figure,
 }
 TABLES = ("threshold_sweep", "operating_points", "outcomes", "intervals", "disparities")
-OPTIONAL_TABLES = ("error_causes_pooled", "paired_differences", "reliability")
+OPTIONAL_TABLES = (
+    "disparities_pooled",
+    "error_causes_pooled",
+    "paired_differences",
+    "reliability",
+)
 
 
 def read_tables(evaluation: str | Path) -> dict[str, pd.DataFrame]:

@@ -18,10 +18,10 @@ from benchmark.evaluation.operating_points import BY_NAME, main_rows
 from benchmark.reporting.blocks import Block, fmt, lit, pct, with_interval
 from benchmark.reporting.figures import FIGURES
 from benchmark.reporting.file_2025 import file_2025_blocks
-from benchmark.reporting.styles import StrategyStyle, styles_from_manifest
-from benchmark.reporting.summary import HEADLINE, main_figures
 from benchmark.reporting.section_causes import cause_blocks
 from benchmark.reporting.section_points import paired_blocks, point_blocks
+from benchmark.reporting.styles import StrategyStyle, styles_from_manifest
+from benchmark.reporting.summary import HEADLINE, main_figures
 from data_gen.dataset import read_manifest, read_table, table_path
 
 POINT_WORDS = {
@@ -126,7 +126,7 @@ def build_report(
         :func:`~benchmark.reporting.render.to_html`.
     """
     run = RunFacts.read(run_folder, scenario, config_path)
-    return [
+    blocks = [
         *_opening(run),
         *_in_short(run),
         *_headline(run),
@@ -141,6 +141,9 @@ def build_report(
         *_limitations(),
         *_reproduce(run),
     ]
+    # a figure whose table this evaluation lacks (or holds no rows) was not drawn
+    figures = run.folder / "figures"
+    return [b for b in blocks if b.kind != "figure" or (figures / f"{b.text}.png").is_file()]
 
 
 def _causes(run: RunFacts) -> list[Block]:
@@ -398,7 +401,8 @@ def _disparity_tables(evaluation: Path) -> list[Block]:
     (the group's rate and recall over those of all requests) with their 95%
     intervals, where the table has them (a first-world table has only the rate).
     """
-    disp = read_table(evaluation, "disparities")
+    pooled = table_path(evaluation, "disparities_pooled").is_file()
+    disp = read_table(evaluation, "disparities_pooled" if pooled else "disparities")
     ops = read_table(evaluation, "operating_points")
     main = main_rows(ops)[["strategy", "operating_point"]]
     disp = disp[disp["assignment"] == "none"].merge(main, on=["strategy", "operating_point"])

@@ -1,6 +1,15 @@
-"""Normalised matching columns, computed the same way for requests and records."""
+"""Normalised matching columns, computed the same way for requests and records.
+
+The tax records' columns are the same for every strategy that links one world,
+and normalising them is most of a rule's linking time, so
+:func:`record_features` keeps the last few results in memory, keyed by a hash of
+the records' content (a run links every strategy in one process).
+"""
 
 from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
 
 import pandas as pd
 
@@ -107,6 +116,40 @@ def request_features(requests: pd.DataFrame) -> pd.DataFrame:
     return req
 
 
+# worlds (and training worlds) whose record features are kept, and the largest kept: a
+# national file's features would hold gigabytes
+CACHED_WORLDS = 2
+CACHED_MAX_ROWS = 2_000_000
+_CACHE: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_READ = ("record_id", "first_name", "last_name", "dob", "house_number", "street", "unit", "zip", "tin")
+
+
+def content_key(table: pd.DataFrame, columns: tuple[str, ...] | None = None) -> str:
+    """A hash of a table's content (``columns``, or all, and the index): equal tables, equal keys."""
+    chosen = table if columns is None else table[list(columns)]
+    hashed = pd.util.hash_pandas_object(chosen, index=True).to_numpy()
+    return f"{len(table)}:{hashlib.blake2b(hashed.tobytes(), digest_size=16).hexdigest()}"
+
+
 def record_features(records: pd.DataFrame) -> pd.DataFrame:
-    """The normalised matching columns of tax records."""
-    return _features(records, "record_id")
+    """The normalised matching columns of tax records (a fresh copy; equal records, one computation).
+
+    Examples
+    --------
+    >>> recs = pd.DataFrame({"record_id": [1], "first_name": ["Ana"], "last_name": ["Díaz"],
+    ...     "dob": ["1990-01-02"], "house_number": ["12"], "street": ["Main St"], "unit": [None],
+    ...     "zip": ["60601"], "tin": ["9XX"]})
+    >>> first = record_features(recs)
+    >>> first["last_norm"].tolist(), record_features(recs) is not first
+    (['DIAZ'], True)
+    """
+    if len(records) > CACHED_MAX_ROWS:
+        return _features(records, "record_id")
+    key = content_key(records, _READ)
+    if key not in _CACHE:
+        _CACHE[key] = _features(records, "record_id")
+        while len(_CACHE) > CACHED_WORLDS:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    # a copy: strategies add columns to their feature tables
+    return _CACHE[key].copy()

@@ -9,13 +9,20 @@ world (see :func:`blocking_rules`).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from benchmark.strategies.base import Backend, LinkData, Strategy
-from benchmark.strategies.features import FEATURE_COLUMNS, prepare
+from benchmark.strategies.features import (
+    CACHED_MAX_ROWS,
+    CACHED_WORLDS,
+    FEATURE_COLUMNS,
+    content_key,
+    prepare,
+)
 from benchmark.strategies.splink_jobs import PAIR_COLUMNS, register, select_columns, to_pairs
 
 log = logging.getLogger(__name__)
@@ -206,8 +213,36 @@ class SplinkSupervised(SplinkEM):
         return self._predict(linker)
 
 
+# both classifiers read the same comparison levels of a world (and of its training world)
+_LEVELS: OrderedDict[str, tuple[pd.DataFrame, list[str]]] = OrderedDict()
+
+
 def comparison_features(data: LinkData, backend: Backend) -> tuple[pd.DataFrame, list[str]]:
-    """Candidate pairs from the shared blocking rules with their comparison levels (gamma_*)."""
+    """Candidate pairs from the shared blocking rules with their comparison levels (gamma_*).
+
+    The last two worlds' levels are kept in memory (keyed by the tables' content
+    and the backend) and handed out as copies: a run's classifiers compute them once.
+    """
+    if len(data.records) > CACHED_MAX_ROWS:
+        return _comparison_features(data, backend)
+    key = "|".join(
+        (
+            backend.kind,
+            content_key(data.requests),
+            content_key(data.records),
+            str(data.labels is None),
+        )
+    )
+    if key not in _LEVELS:
+        _LEVELS[key] = _comparison_features(data, backend)
+        while len(_LEVELS) > CACHED_WORLDS:
+            _LEVELS.popitem(last=False)
+    _LEVELS.move_to_end(key)
+    feats, gammas = _LEVELS[key]
+    return feats.copy(), list(gammas)
+
+
+def _comparison_features(data: LinkData, backend: Backend) -> tuple[pd.DataFrame, list[str]]:
     linker = _linker(backend, data, settings(keep_levels=True))
     pred = select_columns(
         linker.inference.predict(warning_mode="never"),

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from test_evaluation_toy import toy_run, toy_truth
 
 from benchmark.evaluation.evaluate import evaluate_runs
 from benchmark.evaluation.metrics import match_probability, model_threshold
@@ -19,7 +20,6 @@ from benchmark.evaluation.operating_points import (
 )
 from benchmark.evaluation.tuning import THRESHOLD_COLUMNS, read_thresholds, tuned_thresholds
 from data_gen.errors import InputError
-from test_evaluation_toy import toy_run, toy_truth
 
 # probabilities a model might claim for the toy's six pairs (true: rows 0, 2, 5)
 CONFIDENT = [0.999, 0.995, 0.9, 0.6, 0.3, 0.2]

@@ -271,7 +271,8 @@ def test_a_run_stopped_while_linking_keeps_the_previous_results_and_the_next_res
     )
     assert first.keys() == again.keys() and len(first) >= 5
     for name, table in first.items():
-        assert len(table) > 0, name
+        # irs_2025 may confirm nobody wrongly in this small world, and claims no probabilities
+        assert len(table) > 0 or name in ("error_cause_disclosures", "reliability"), name
         pd.testing.assert_frame_equal(again[name], table, obj=name)
 
 

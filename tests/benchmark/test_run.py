@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from benchmark.cli import main
+from benchmark.evaluation.operating_points import DEFAULT_MAIN
 from benchmark.experiments.run import run
 from benchmark.reporting.figures import FIGURES, draw_figures
 
@@ -20,7 +21,7 @@ STRATEGIES = ["irs_2025", "fuzzy_rules", "splink"]
 
 
 def _config(
-    tmp_path: Path, replicates: int = 2, name: str = "mini", point: str = "precision_0.99"
+    tmp_path: Path, replicates: int = 2, name: str = "mini", point: str = DEFAULT_MAIN
 ) -> Path:
     text = (ROOT / "configs" / "smoke.toml").read_text()
     text = text.replace('name = "smoke"', f'name = "{name}"')
@@ -53,8 +54,10 @@ def test_run_writes_every_stage(first_run):
     assert [s["stage"] for s in result.stages] == [
         "data",
         *STRATEGIES,
+        "thresholds",
         "r1/data",
         *(f"r1/{name}" for name in STRATEGIES),
+        "r1/thresholds",
         "r1/evaluation",
         "evaluation",
         "figures",
@@ -70,6 +73,61 @@ def test_run_writes_every_stage(first_run):
     assert "## In short" in report and "irs_2025" in report and "95% intervals" in report
     manifest = json.loads((folder / "run_manifest.json").read_text())
     assert manifest["strategies"] == STRATEGIES and manifest["seed"] == result.scenario.seed
+
+
+def test_deployable_points_and_error_routes_of_every_decision(first_run):
+    """Acceptance of the deployable points and the error routes, on real Splink links."""
+    result, _, _ = first_run
+    evaluation = result.folder / "evaluation"
+    ops = pd.read_csv(evaluation / "operating_points.csv")
+    outcomes = pd.read_csv(evaluation / "outcomes.csv")
+    keys = ["strategy", "assignment", "operating_point"]
+    scored = ops.loc[~ops["strategy"].isin(["irs_2025"]), "strategy"].unique()
+    for strategy in ("splink",):
+        assert strategy in scored
+        mine = ops[(ops["strategy"] == strategy) & (ops["assignment"] == "none")]
+        points = set(mine["operating_point"])
+        assert {"training_precision_0.99", "training_precision_0.95"} <= points
+        assert "model_precision_0.99" in points
+        deployable = mine[mine["operating_point"].str.startswith(("training_", "model_"))]
+        assert deployable["claimed_precision"].between(0.9, 1).all()
+        assert deployable["deployable"].all()
+        gap = deployable["precision"] - deployable["claimed_precision"]
+        assert (gap - deployable["precision_gap"]).abs().max() < 1e-12
+        main = mine[mine["main"]]
+        assert main["operating_point"].tolist() == [DEFAULT_MAIN]
+        reached = deployable[deployable["target_reached"]]
+        decided = outcomes[(outcomes["strategy"] == strategy) & (outcomes["assignment"] == "none")]
+        assert set(reached["operating_point"]) <= set(decided["operating_point"])
+    # the training thresholds of world 0 are world r1's oracle thresholds, applied unchanged
+    tuned = pd.read_csv(result.folder / "replicates" / "r1" / "thresholds" / "thresholds.csv")
+    other = pd.read_csv(result.folder / "replicates" / "r1" / "evaluation" / "operating_points.csv")
+    row = tuned[(tuned["strategy"] == "splink") & (tuned["assignment"] == "none")]
+    row = row.set_index("operating_point").loc["training_precision_0.99"]
+    oracle = other[(other["strategy"] == "splink") & (other["assignment"] == "none")]
+    assert row["threshold"] == oracle.set_index("operating_point").loc["precision_0.99", "threshold"]
+    here = ops[(ops["strategy"] == "splink") & (ops["assignment"] == "none")]
+    assert here.set_index("operating_point").loc["training_precision_0.99", "threshold"] == (
+        row["threshold"]
+    )
+    # every wrong-person disclosure has exactly one route: routes sum to each decision's total
+    causes = pd.read_csv(evaluation / "error_causes.csv")
+    per = pd.read_csv(evaluation / "error_cause_disclosures.csv")
+    sums = causes.groupby(keys)["disclosures"].sum()
+    totals = outcomes.set_index(keys)["wrong_person"]
+    assert len(totals) > 20 and totals.sum() > 0
+    assert sums.reindex(totals.index).tolist() == totals.tolist()
+    assert per["route"].notna().all()
+    assert per.groupby(keys).size().reindex(totals.index, fill_value=0).tolist() == totals.tolist()
+    # the paired differences and the report's deployable headline
+    paired = pd.read_csv(evaluation / "paired_differences.csv")
+    assert {"difference", "ci_low", "ci_high", "resolved"} <= set(paired.columns)
+    assert len(paired) == 3 * 3  # three pairs of three strategies, three measures
+    for name in ("paired_differences", "error_causes", "reliability"):
+        assert (result.folder / "figures" / f"{name}.png").stat().st_size > 1000
+    report = (result.folder / "report" / "report.md").read_text()
+    assert "a threshold an agency could set" in report
+    assert "Thresholds an agency could set" in report and "Do the methods differ?" in report
 
 
 def test_a_second_run_reuses_every_stage_with_identical_results(first_run):
@@ -101,7 +159,7 @@ def test_changing_a_run_setting_redoes_only_evaluation_onwards(
     assert json.loads((copy / "mini" / "data" / "manifest.json").read_text())["config"]["run"] == {
         "strategies": [],
         "replicates": 1,
-        "operating_point": "precision_0.99",
+        "operating_point": DEFAULT_MAIN,
     }
 
 
