@@ -192,7 +192,7 @@ def test_request_list_shares_equal_configured(overrides):
 
 
 def test_default_world_is_realistic():
-    """Issue acceptance 4, measured on the default world (about 200,000 people)."""
+    """Issue acceptance 4, measured on the default world (about 800,000 people)."""
     world = generate_world(load_scenario(ROOT / "configs" / "default.toml"))
     r = realism_summary(world.tables)
     assert 0.08 <= r["hispanic_surnames"]["top5_share"] <= 0.12
