@@ -67,6 +67,9 @@ def point_blocks(evaluation: str | Path) -> list[Block]:
     ops = read_table(folder, "operating_points")
     iv = read_table(folder, "intervals")
     ops = ops[(ops["assignment"] == "none") & ops["operating_point"].isin(POINT_ORDER)]
+    # methods with a threshold an agency could set besides their own decision (not the rules)
+    settable = ops.loc[ops["operating_point"] != "precision_0.99", "strategy"]
+    ops = ops[ops["strategy"].isin(set(settable))]
     if ops.empty:
         return []
     iv = iv[iv["assignment"] == "none"].set_index(["strategy", "operating_point", "metric"])
@@ -105,7 +108,8 @@ def point_blocks(evaluation: str | Path) -> list[Block]:
             "comes from the next world) and applied unchanged, and one where the model's own "
             "probabilities claim the target (no labels needed). The table sets what each "
             "claims against the precision it reaches and the wrong-person disclosures that "
-            f"follow. The headline uses {BY_NAME[POINT_ORDER[0]].selection} where a method has it.",
+            "follow. The headline uses each method's first row here (the threshold "
+            f"{BY_NAME[POINT_ORDER[0]].selection}) where it has one.",
         ),
         Block(
             "table",
