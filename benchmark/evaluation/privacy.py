@@ -50,6 +50,13 @@ the number of its lowest bin.  harm_households loses the rows of a disclosure
 group whose number of (unrelated, mixed-status) households is blanked, as its
 rows would count them.
 
+A suppressed evaluation leaves out what these relations do not cover: the
+per-request and per-disclosure tables (``request_disclosures``,
+``error_cause_disclosures``), the tables pooled over worlds or pairs of
+strategies (``disparities_pooled``, ``paired_differences``, ``error_causes*``,
+``reliability``, ``blocking_by_group``) and the recall columns of
+``disparities`` (:data:`benchmark.evaluation.evaluate.UNMODELLED_TABLES`).
+
 Not protected: differences between the two assignments (one-to-one keeps a
 subset of the pairs) and bounds from inequalities (a blanked count lies between
 its published neighbours, which are 0 or N apart).
