@@ -210,9 +210,14 @@ def main_job(
             "drawing figures",
             figures,
             lambda: draw_figures(
-                evaluation, figures, force=True, calibration=calibration if calibrated else None
+                evaluation,
+                figures,
+                force=True,
+                calibration=calibration if calibrated else None,
+                cases_from=folder,
             ),
-            reads=(evaluation, *([calibration] if calibrated else [])),
+            # the case cards read world 0 and the Splink models' links
+            reads=(evaluation, data, *links, *([calibration] if calibrated else [])),
             code=("benchmark.reporting.figures",),
         )
     )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from benchmark.evaluation.operating_points import main_rows
-from benchmark.reporting import figure_causes, figure_paired, figure_reliability
+from benchmark.reporting import case_cards, figure_causes, figure_paired, figure_reliability
 from benchmark.reporting.figure_2025 import draw_allowed
 from benchmark.reporting.styles import StrategyStyle, colours_for, read_styles
 from data_gen.dataset import atomic_folder
@@ -267,11 +267,14 @@ def draw_figures(
     *,
     force: bool = False,
     calibration: str | Path | None = None,
+    cases_from: str | Path | None = None,
 ) -> list[str]:
     """Draw every figure of :data:`DRAW` the evaluation has tables for into ``out``.
 
     With a ``calibration`` folder, also the figure of what the 2025 record
-    allows (:mod:`benchmark.reporting.figure_2025`).
+    allows (:mod:`benchmark.reporting.figure_2025`); with ``cases_from`` (the
+    run folder), example case cards of the Splink models' wrong-person
+    disclosures (:mod:`benchmark.reporting.case_cards`), ``case_<strategy>_<k>``.
 
     Returns
     -------
@@ -294,7 +297,24 @@ def draw_figures(
             drawn.append(name)
             log.info("figure %s", name)
         extra = [] if calibration is None else draw_allowed(Path(calibration), tmp, plt, _save)
+        if cases_from is not None:
+            extra += _draw_cases(Path(cases_from), tmp, plt)
     return [*drawn, *extra]
+
+
+def _draw_cases(run_folder: Path, out: Path, plt) -> list[str]:
+    """The case cards of a run folder's Splink models, saved as ``case_<strategy>_<k>``."""
+    names: list[str] = []
+    counts: dict[str, int] = {}
+    for card in case_cards.case_cards(run_folder):
+        counts[card["strategy"]] = counts.get(card["strategy"], 0) + 1
+        name = f"case_{card['strategy']}_{counts[card['strategy']]}"
+        fig = case_cards.draw_case_card(card, plt)
+        _save(fig, out, name)
+        plt.close(fig)
+        names.append(name)
+        log.info("figure %s", name)
+    return names
 
 
 def sensitivity(table: pd.DataFrame, plt, colours: dict[str, str]):

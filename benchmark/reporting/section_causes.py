@@ -3,6 +3,8 @@ each strategy at its main operating point, by route (:mod:`benchmark.evaluation.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from benchmark.evaluation.error_causes import top_routes
@@ -100,4 +102,37 @@ def cause_blocks(
         Block("ul", items=sentences),
         Block("table", header=["route", *map(lit, names)], items=table),
         Block("figure", NAME, items=[CAPTION]),
+    ]
+
+
+def case_blocks(figures: Path) -> list[Block]:
+    """Example wrong-person disclosures of the Splink models, as the figures stage drew them.
+
+    Parameters
+    ----------
+    figures : Path
+        The run's figures folder; its ``case_*.png`` are the cards.
+
+    Returns
+    -------
+    list of Block
+        An h2, a paragraph and a figure per card; nothing without cards.
+    """
+    cards = sorted(figures.glob("case_*.png"))
+    if not cards:
+        return []
+    return [
+        Block("h2", "Example cases"),
+        Block(
+            "p",
+            "A few wrong-person disclosures of the Splink models at their main operating point, "
+            "one per common route: the synthetic request and the tax record it was matched to, "
+            "side by side (numbers masked), and how each comparison moved the model's match "
+            "weight from its prior to the total that crossed the threshold. The people are "
+            "simulated.",
+        ),
+        *(
+            Block("figure", card.stem, items=[f"Case card {card.stem.removeprefix('case_')}."])
+            for card in cards
+        ),
     ]

@@ -18,7 +18,7 @@ from benchmark.evaluation.operating_points import BY_NAME, main_rows
 from benchmark.reporting.blocks import Block, fmt, lit, pct, with_interval
 from benchmark.reporting.figures import FIGURES
 from benchmark.reporting.file_2025 import file_2025_blocks
-from benchmark.reporting.section_causes import cause_blocks
+from benchmark.reporting.section_causes import case_blocks, cause_blocks
 from benchmark.reporting.section_points import paired_blocks, point_blocks
 from benchmark.reporting.styles import StrategyStyle, styles_from_manifest
 from benchmark.reporting.summary import HEADLINE, main_figures
@@ -133,6 +133,7 @@ def build_report(
         *point_blocks(run.folder / "evaluation"),
         *paired_blocks(run.folder / "evaluation"),
         *_causes(run),
+        *case_blocks(run.folder / "figures"),
         *_simulated(run),
         *_assumptions(run),
         *_figures(),

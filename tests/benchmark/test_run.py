@@ -126,6 +126,11 @@ def test_deployable_points_and_error_routes_of_every_decision(first_run):
     for name in ("paired_differences", "error_causes", "reliability"):
         assert (result.folder / "figures" / f"{name}.png").stat().st_size > 1000
     report = (result.folder / "report" / "report.md").read_text()
+    if causes[(causes["strategy"] == "splink") & (causes["assignment"] == "none")].merge(
+        ops[ops["main"]][keys]
+    )["disclosures"].sum():
+        assert (result.folder / "figures" / "case_splink_1.png").stat().st_size > 1000
+        assert "## Example cases" in report and "case_splink_1.png" in report
     assert "a threshold an agency could set" in report
     assert "Thresholds an agency could set" in report and "Do the methods differ?" in report
 
