@@ -95,9 +95,20 @@ def _guarded(column: pd.Series) -> pd.Series | None:
         return _guarded(column.astype(object))
     if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
         return None
-    mask = column.map(lambda v: isinstance(v, str) and _csv_cell(v) != v).astype(bool)
-    if not mask.any():
-        return None
+    try:
+        # long tables repeat few labels: each distinct value is checked once
+        distinct = pd.unique(column.to_numpy(dtype=object))
+    except TypeError:  # unhashable cells (lists): checked one by one
+        distinct = None
+    if distinct is not None:
+        bad = [v for v in distinct if isinstance(v, str) and _csv_cell(v) != v]
+        if not bad:
+            return None
+        mask = column.isin(bad).to_numpy(dtype=bool)
+    else:
+        mask = column.map(lambda v: isinstance(v, str) and _csv_cell(v) != v).to_numpy(bool)
+        if not mask.any():
+            return None
     out = column.copy()
     out[mask] = column[mask].map(_csv_cell)
     return out
