@@ -199,7 +199,7 @@ def test_default_world_is_realistic():
     assert 0.22 <= r["hispanic_surnames"]["top26_share"] <= 0.30
     assert 0.75 <= r["children_of_undocumented"]["us_citizen_share"] <= 0.90
     assert r["shared_addresses"]["itin_shared_share"] >= 0.20
-    assert 190_000 <= len(world.tables["persons"]) <= 200_000
+    assert 790_000 <= len(world.tables["persons"]) <= 800_000
 
 
 def test_world_size_follows_config():
