@@ -303,12 +303,17 @@ def world_stages(
     return stages
 
 
+def _world_inputs(base: Path, names: Sequence[str]) -> tuple[Path, list[Path]]:
+    """A world's dataset folder and its link folders, one per strategy."""
+    return base / "data", [base / "links" / n for n in names]
+
+
 def threshold_stage(base: Path, prefix: str, names: Sequence[str]) -> Stage:
     """The thresholds that reach each training target on this world, for another world to use."""
     from benchmark.evaluation.tuning import write_thresholds
 
-    data, out = base / "data", base / "thresholds"
-    links = [base / "links" / n for n in names]
+    data, links = _world_inputs(base, names)
+    out = base / "thresholds"
     return Stage(
         f"{prefix}thresholds",
         f"tuning thresholds on world {prefix.rstrip('/') or '0'}",
@@ -323,8 +328,8 @@ def world_evaluation(
     base: Path, prefix: str, names: Sequence[str], point: str, thresholds: Path | None
 ) -> Stage:
     """The one-world evaluation of a replicate world (read by the main evaluation)."""
-    data, out = base / "data", base / "evaluation"
-    links = [base / "links" / n for n in names]
+    data, links = _world_inputs(base, names)
+    out = base / "evaluation"
     return Stage(
         f"{prefix}evaluation",
         f"evaluating world {prefix.rstrip('/')}",

@@ -25,8 +25,10 @@ from typing import Any
 
 import pandas as pd
 
+from benchmark.strategies.backends import Backend
 from benchmark.strategies.features import record_features, request_features
 from benchmark.strategies.link_data import RECORD_COLUMNS, REQUEST_COLUMNS
+from benchmark.strategies.splink_jobs import register
 from benchmark.strategies.splink_models import MODEL_COLUMNS
 from data_gen.dataset import read_table
 
@@ -107,13 +109,9 @@ def _levels(model: dict) -> dict[tuple[str, int], str]:
 
 
 def _linker(model: dict, req: pd.DataFrame, rec: pd.DataFrame) -> Any:
-    import duckdb
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
-    keep = ["unique_id", *MODEL_COLUMNS]
-    db_api = DuckDBAPI(duckdb.connect())
-    tables = [db_api.register(t[keep], dataset_display_name=n, table_name=f"cc_{n}")
-              for t, n in ((req, "requests"), (rec, "records"))]
+    tables = register(Backend(), req, rec, list(MODEL_COLUMNS))
     linker = Linker(tables, model, log_level=logging.ERROR)
     levels = [lv for c in model["comparisons"] for lv in c["comparison_levels"]]
     # term frequencies over the whole world, as in predict
@@ -256,43 +254,17 @@ def draw_case_card(card: dict, plt: Any) -> Any:
     return fig
 
 
-def write_case_cards(run_folder: str | Path, out_folder: str | Path, plt: Any) -> list[str]:
-    """Write ``case_<strategy>_<k>.png`` (dpi 150) and ``case_cards.json`` to ``out_folder``.
+def card_names(cards: list[dict]) -> list[str]:
+    """Each card's figure name, ``case_<strategy>_<k>`` (k counts a strategy's cards from 1).
 
-    Parameters
-    ----------
-    run_folder : str or Path
-        A finished run folder (only read).
-    out_folder : str or Path
-        Where to write; not in one of the run's existing stage folders.
-    plt : module
-        ``matplotlib.pyplot`` (use a non-interactive backend such as Agg).
-
-    Returns
-    -------
-    list of str
-        The stems of the written figures.
-
-    Raises
-    ------
-    ValueError
-        If ``out_folder`` is, or lies in, an existing stage folder of the run.
+    Examples
+    --------
+    >>> card_names([{"strategy": "splink"}, {"strategy": "splink"}, {"strategy": "x"}])
+    ['case_splink_1', 'case_splink_2', 'case_x_1']
     """
-    run, out = Path(run_folder).resolve(), Path(out_folder).resolve()
-    for stage in (p for p in run.iterdir() if p.is_dir()):
-        if out == stage or stage in out.parents:
-            raise ValueError(f"case cards must not be written into the run's {stage.name}/")
-    cards = case_cards(run)
-    out.mkdir(parents=True, exist_ok=True)
-    stems: list[str] = []
-    for i, card in enumerate(cards):  # k counts the cards of the strategy, from 1
-        k = 1 + sum(c["strategy"] == card["strategy"] for c in cards[:i])
-        stem = f"case_{card['strategy']}_{k}"
-        fig = draw_case_card(card, plt)
-        fig.savefig(out / f"{stem}.png", dpi=150)
-        plt.close(fig)
-        stems.append(stem)
-    summary = [dict(card, figure=f"{stem}.png") for card, stem in zip(cards, stems, strict=True)]
-    (out / "case_cards.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
-    log.info("case cards: wrote %d figures to %s", len(stems), out)
-    return stems
+    seen: dict[str, int] = {}
+    names = []
+    for card in cards:
+        seen[card["strategy"]] = seen.get(card["strategy"], 0) + 1
+        names.append(f"case_{card['strategy']}_{seen[card['strategy']]}")
+    return names

@@ -304,15 +304,12 @@ def draw_figures(
 
 def _draw_cases(run_folder: Path, out: Path, plt) -> list[str]:
     """The case cards of a run folder's Splink models, saved as ``case_<strategy>_<k>``."""
-    names: list[str] = []
-    counts: dict[str, int] = {}
-    for card in case_cards.case_cards(run_folder):
-        counts[card["strategy"]] = counts.get(card["strategy"], 0) + 1
-        name = f"case_{card['strategy']}_{counts[card['strategy']]}"
+    cards = case_cards.case_cards(run_folder)
+    names = case_cards.card_names(cards)
+    for card, name in zip(cards, names, strict=True):
         fig = case_cards.draw_case_card(card, plt)
         _save(fig, out, name)
         plt.close(fig)
-        names.append(name)
         log.info("figure %s", name)
     return names
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from benchmark.experiments.run import run
-from benchmark.reporting.case_cards import case_cards, mask_tin, write_case_cards
+from benchmark.reporting.case_cards import card_names, case_cards, mask_tin
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGIES = ["irs_2025", "splink"]
@@ -66,21 +66,14 @@ def test_cards_are_deterministic(run_folder, cards):
     ]
 
 
-def test_write_case_cards(run_folder, cards, tmp_path):
-    import matplotlib
+def test_the_figures_stage_draws_every_card(run_folder, cards, tmp_path):
+    from benchmark.reporting.figures import draw_figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    stems = write_case_cards(run_folder, tmp_path / "cards", plt)
-    assert "case_splink_1" in stems
-    for stem in stems:
-        assert (tmp_path / "cards" / f"{stem}.png").stat().st_size > 1000
-    summary = json.loads((tmp_path / "cards" / "case_cards.json").read_text())
-    assert [s["figure"] for s in summary] == [f"{s}.png" for s in stems]
-    assert "person_id" not in json.dumps(summary)
-    with pytest.raises(ValueError):
-        write_case_cards(run_folder, run_folder / "evaluation" / "cards", plt)
+    drawn = draw_figures(run_folder / "evaluation", tmp_path / "figures", cases_from=run_folder)
+    names = card_names(case_cards(run_folder))
+    assert "case_splink_1" in names and set(names) <= set(drawn)
+    for name in names:
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
 
 
 def test_mask_tin():
